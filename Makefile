@@ -1,0 +1,41 @@
+# Every target builds its own virtual environment from the pinned lock files.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench lock clean
+
+$(STAMP): requirements.lock requirements-dev.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $(STAMP)
+
+## run: poll every source once, match, store, deliver (terminal without TELEGRAM_BOT_TOKEN)
+run: $(STAMP)
+	$(PY) bot.py once
+
+## test: the full test suite
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+## bench: every benchmark under bench/, printing its figures
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+## lock: re-pin dependencies (needs network to the package index)
+lock:
+	$(PYTHON) -m venv .lockenv && .lockenv/bin/pip install -q pip-tools==7.6.2
+	.lockenv/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe -o requirements.lock requirements.in
+	.lockenv/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe -o requirements-dev.lock requirements-dev.in
+
+clean:
+	rm -rf $(VENV) .lockenv .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,145 @@
+"""The typed, validated form of rules.yaml. Plain frozen data; nothing here does I/O.
+
+Every stage receives the part it needs (a `Topic`, a `Source`, `Delivery` settings) from a
+`Rules` object produced by `config.loader`. Defaults here are the documented defaults of the
+operator's guide in README.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LANGS = ("ar", "fr", "en", "ru")
+ENTITY_KINDS = ("person", "organisation", "place", "theme", "other")
+SOURCE_KINDS = ("rss", "gdelt", "google_news", "telegram_channel", "file")
+AlertMode = Literal["instant", "digest"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Something the monitor recognises, with its spellings per language.
+
+    `aliases` count on their own; `ambiguous` aliases count only when another entity of the same
+    topic is found in the document; `not_in` lists phrases that contain an alias but mean
+    something else ("Richard Wagner", "Niger State"): an alias inside such a phrase never counts.
+    """
+
+    id: str
+    kind: str
+    labels: dict[str, str]
+    aliases: dict[str, tuple[str, ...]]
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        """The entity's name for a reader of `lang` (falls back to English, then the id)."""
+        return self.labels.get(lang) or self.labels.get("en") or self.id.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A weighted term of a topic: an entity id, or an inline keyword list per language."""
+
+    weight: float
+    entity: str | None = None
+    keyword: dict[str, tuple[str, ...]] | None = None
+    key: str = ""  # stable id: the entity id, or "kw:<first keyword>"
+
+
+@dataclass(frozen=True)
+class Group:
+    """`any: [...]` in require/exclude: holds when any member (entity id or keyword) is found."""
+
+    members: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: dict[str, str]
+    alert: AlertMode
+    threshold: float
+    terms: tuple[Term, ...]
+    require: tuple[Group, ...] = ()
+    near_words: int | None = None
+    exclude: tuple[Group, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.title.get(lang) or self.title.get("en") or self.id.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place news comes from. Exactly one of url/query/channel/path is set, by kind."""
+
+    name: str
+    kind: str
+    every_s: float
+    url: str = ""
+    query: str = ""
+    channel: str = ""
+    path: str = ""
+    lang: str = ""
+    country: str = ""  # gdelt sourcecountry / google_news region (gl)
+    full_text: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Politeness and safety limits shared by every watcher."""
+
+    user_agent: str = "SahelWatch/0.1 (+https://github.com/sahel-watch; self-hosted news monitor)"
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 20.0
+    total_timeout_s: float = 60.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    per_host: int = 2
+    concurrency: int = 50
+    min_every_s: float = 60.0
+    max_every_s: float = 6 * 3600.0
+    jitter: float = 0.1
+    failures_before_pause: int = 5
+    pause_s: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Defaults for new subscribers and digest composition."""
+
+    default_topics: tuple[str, ...] = ()  # empty means every topic
+    default_mode: Literal["instant", "hourly", "daily"] = "instant"
+    daily_at: str = "07:00"
+    timezone: str = "UTC"
+    default_lang: str = "en"
+    max_stories_per_digest: int = 40
+
+
+@dataclass(frozen=True)
+class Access:
+    mode: Literal["open", "allowlist"] = "open"
+    admins: tuple[int, ...] = ()
+    allow: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stories:
+    """Clustering and retention."""
+
+    window_hours: float = 48.0
+    similarity: float = 0.55
+    retention_days: float = 90.0
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: str
+    entities: dict[str, Entity]
+    topics: dict[str, Topic]
+    sources: tuple[Source, ...] = ()
+    fetch: Fetch = field(default_factory=Fetch)
+    delivery: Delivery = field(default_factory=Delivery)
+    access: Access = field(default_factory=Access)
+    stories: Stories = field(default_factory=Stories)

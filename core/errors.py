@@ -1,0 +1,64 @@
+"""The project's exception tree; every error we raise on purpose is one of these.
+
+    SahelWatchError
+    ├── RulesError          rules.yaml is unreadable or invalid (carries every issue found)
+    ├── SourceError         one source failed this cycle (counted on its health, never fatal)
+    │   ├── FetchError      network, HTTP status, size/time limits, redirects
+    │   └── ParseError      the body is not a feed / page we can read
+    ├── StoreError          the state database refused an operation
+    └── DeliveryError       a message could not be handed to Telegram (or the terminal)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SahelWatchError(Exception):
+    """Root of every error Sahel Watch raises deliberately."""
+
+
+@dataclass(frozen=True)
+class RulesIssue:
+    """One problem in a rules file, located at 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class RulesError(SahelWatchError):
+    """rules.yaml could not be loaded; `issues` lists every problem found, in file order."""
+
+    def __init__(self, issues: list[RulesIssue]) -> None:
+        self.issues = sorted(issues, key=lambda i: (i.path, i.line, i.column))
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class SourceError(SahelWatchError):
+    """A source failed for this cycle; the message is written for an operator."""
+
+
+class FetchError(SourceError):
+    """The HTTP exchange failed: connection, status, timeout, size or redirect limit."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ParseError(SourceError):
+    """The body arrived but is not something this source kind can read."""
+
+
+class StoreError(SahelWatchError):
+    """The state database refused an operation."""
+
+
+class DeliveryError(SahelWatchError):
+    """A message could not be delivered."""

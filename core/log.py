@@ -1,0 +1,84 @@
+"""Structured logging: one event per stage per source, text or JSON, never carrying the token.
+
+Call `event(stage, source, **fields)` from any stage's edge. `setup()` installs the handler once;
+every handler gets the `Redactor`, which removes the bot token (and any `/bot<token>/` path)
+from every record, including the request lines httpx logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+from typing import Any
+
+LOGGER = logging.getLogger("sahelwatch")
+_BOT_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+
+
+class Redactor(logging.Filter):
+    """Masks the Telegram token wherever it appears in a log record."""
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self.token = token if token is not None else os.environ.get("TELEGRAM_BOT_TOKEN", "")
+
+    def _clean(self, text: str) -> str:
+        if self.token:
+            text = text.replace(self.token, "<token>")
+        return _BOT_PATH.sub("/bot<token>", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = self._clean(message)
+        record.args = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, event and the event's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update(fields)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def setup(level: str = "INFO", json_lines: bool = False, stream: Any = None) -> None:
+    """Install one handler on the root logger (idempotent), with the token redactor."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_sahelwatch", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler._sahelwatch = True  # type: ignore[attr-defined]  # marker to find our handler again
+    handler.addFilter(Redactor())
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    )
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # httpx logs every request URL at INFO; a Bot API URL carries the token. Keep it quiet.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def event(stage: str, source: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured event: `stage source=NAME key=value ...` (JSON fields when asked)."""
+    payload = {"stage": stage, "source": source, **fields}
+    text = " ".join(f"{k}={_show(v)}" for k, v in payload.items())
+    LOGGER.log(level, text, extra={"fields": payload})
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text

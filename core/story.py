@@ -1,0 +1,38 @@
+"""StoryView: a story as delivery and the command line read it back from the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class StoryItemView:
+    url: str
+    title: str
+    source: str
+    lang: str
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """One story: its representative item plus who else reported it.
+
+    `topics` are the ids of the topics any of its items matched; `entities` the ids of the
+    entities counted in them; `sources` every outlet that carried it, representative first.
+    """
+
+    id: int
+    title: str
+    url: str
+    source: str
+    lang: str
+    published: datetime | None
+    first_seen: datetime
+    last_seen: datetime
+    topics: tuple[str, ...]
+    entities: tuple[str, ...]
+    sources: tuple[str, ...]
+    languages: tuple[str, ...]
+    items: tuple[StoryItemView, ...] = ()
