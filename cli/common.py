@@ -1,0 +1,55 @@
+"""What every subcommand shares: --rules/--state options and loading rules with clean errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from config import Rules, load_rules
+from core.errors import RulesError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def common_parent() -> argparse.ArgumentParser:
+    """The options every subcommand takes."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--rules", default="rules.yaml", metavar="FILE", help="rules file (default: rules.yaml)"
+    )
+    parent.add_argument(
+        "--state",
+        default=None,
+        metavar="DIR",
+        help="state folder for the SQLite database (default: $STATE_DIR or state/)",
+    )
+    parent.add_argument("--log-json", action="store_true", help="log one JSON object a line")
+    parent.add_argument("--log-level", default="WARNING", help="log level (default: WARNING)")
+    return parent
+
+
+def add_command(
+    sub: Any, name: str, help_text: str, handler: Handler, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Add subcommand `name` with the common options; `handler(args)` returns the exit code."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        description=description or help_text,
+        parents=[common_parent()],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def rules_or_exit(args: argparse.Namespace) -> Rules | None:
+    """Load --rules; on errors print them (one a line) to stderr and return None."""
+    try:
+        return load_rules(args.rules)
+    except RulesError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        return None

@@ -1,0 +1,76 @@
+"""The one text normaliser, applied alike to rule aliases, report text and search queries.
+
+Steps: Unicode NFKC; case-fold; canonical decomposition so that accents and Arabic hamza/madda
+become separate marks; every combining mark, Arabic diacritic and tatweel removed (Traoré → traore,
+أ إ آ → ا, ؤ → و, ئ → ي); ٱ → ا, ى → ي, ة → ه; Persian/Urdu forms (ک ی ہ ۀ …) folded to Arabic;
+Arabic-Indic and Persian digits → ASCII; every punctuation, symbol, quote and space character → a
+single space. The result is words separated by single spaces, with no leading/trailing space.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_FOLD = {
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ک": "ك",  # Persian keheh
+    "ڪ": "ك",
+    "ی": "ي",  # Persian yeh
+    "ې": "ي",
+    "ۍ": "ي",
+    "ے": "ي",
+    "ہ": "ه",  # Urdu heh goal
+    "ە": "ه",
+    "ۀ": "ه",
+    "ھ": "ه",
+    "ۃ": "ه",
+    "ۓ": "ي",
+    "ڤ": "ف",  # Maghrebi/Persian ve, as in ڤاغنر
+    "گ": "ك",  # Persian gaf (Egyptian/Maghrebi g)
+    "پ": "ب",
+    "چ": "ج",
+    "ژ": "ز",
+    "ß": "ss",
+}
+
+
+def _fold_char(ch: str) -> str | None:
+    """What one (already NFKC, case-folded, decomposed) character becomes; None deletes it."""
+    if ch in _FOLD:
+        return _FOLD[ch]
+    cat = unicodedata.category(ch)
+    if cat in ("Mn", "Me", "Cf") or ch == "ـ":
+        return None  # marks, diacritics, tatweel, zero-width characters
+    if cat[0] in ("P", "S", "Z") or cat == "Cc" or ch == "_":
+        return " "
+    if cat == "Nd" and ord(ch) > 0x7F:
+        digit = unicodedata.digit(ch, None)
+        if digit is not None:
+            return str(digit)
+    return ch
+
+
+# The Basic Multilingual Plane in one translate table (built at import, ~30 ms); characters
+# beyond it (emoji, historic scripts) are rare and folded one by one.
+_TABLE: dict[int, str | None] = {}
+for _cp in range(0x10000):
+    if not 0xD800 <= _cp <= 0xDFFF:
+        _out = _fold_char(chr(_cp))
+        if _out != chr(_cp):
+            _TABLE[_cp] = _out
+
+
+def normalize(text: str) -> str:
+    """Normalise `text` for matching and search (see the module docstring)."""
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
+    text = text.translate(_TABLE)
+    if text and max(text) > "\uffff":
+        text = "".join(c if ord(c) <= 0xFFFF else (_fold_char(c) or "") for c in text)
+    return " ".join(text.split())
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of `text`."""
+    return normalize(text).split()
