@@ -1,0 +1,35 @@
+"""Sahel Watch entry point: parses the command line and hands off to the subcommand. No logic."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cli import rules_cmds
+from core import log
+
+COMMANDS = (rules_cmds,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot.py",
+        description="Sahel Watch: a self-hosted news monitor for Libya, the Sahel and Russia's "
+        "military footprint in Africa, delivering to Telegram (or the terminal without a token).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log.setup(args.log_level, args.log_json)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

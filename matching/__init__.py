@@ -1,0 +1,1 @@
+"""Matching: the one normaliser, rule compilation into one automaton, match + explanation."""
