@@ -35,7 +35,9 @@ def register(sub: Any) -> None:
         '{"id", "title", "text"} objects.',
     )
     explain.add_argument("inputs", nargs="+", metavar="INPUT", help="text file, -, or .jsonl")
-    explain.add_argument("--json", action="store_true", help="one JSON object a document, a line each")
+    explain.add_argument(
+        "--json", action="store_true", help="one JSON object a document, a line each"
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -44,7 +46,9 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     if not args.quiet:
         aliases = sum(
-            len(v) for e in rules.entities.values() for v in (*e.aliases.values(), *e.ambiguous.values())
+            len(v)
+            for e in rules.entities.values()
+            for v in (*e.aliases.values(), *e.ambiguous.values())
         )
         print(
             f"{args.rules}: OK: {len(rules.entities)} entities ({aliases} spellings), "
@@ -71,7 +75,8 @@ def documents(inputs: list[str]) -> Iterator[tuple[str, str, str]]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{name}:{number}:{exc.colno}: invalid JSON: {exc.msg}") from None
+                    where = f"{name}:{number}:{exc.colno}"
+                    raise ValueError(f"{where}: invalid JSON: {exc.msg}") from None
                 if not isinstance(obj, dict):
                     raise ValueError(f"{name}:{number}:1: expected a JSON object")
                 doc_id = str(obj.get("id", f"{path.name}:{number}"))

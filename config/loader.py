@@ -7,6 +7,7 @@ thresholds, topics naming unknown entities, bad sources. Nothing is half-loaded.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
@@ -18,7 +19,7 @@ from core.errors import RulesError, RulesIssue
 from matching.normalize import normalize
 
 TOP_KEYS = ("version", "entities", "topics", "sources", "fetch", "delivery", "access", "stories")
-ENTITY_KEYS = ("kind", "label", "aliases", "ambiguous", "not_in")
+ENTITY_KEYS = ("kind", "label", "aliases", "ambiguous", "not_in", "corroborated_by")
 TOPIC_KEYS = ("title", "alert", "threshold", "terms", "require", "near", "exclude")
 MIN_STEM = 3
 
@@ -134,7 +135,23 @@ def _entities(reader: Reader, node: Node) -> dict[str, Entity]:
         if not aliases and not ambiguous and "aliases" not in fields:
             reader.error(key_node, f"entity '{eid}' has no aliases: add 'aliases: {{en: [...]}}'")
         out[eid] = Entity(eid, kind, labels, aliases, ambiguous, not_in)
+    for eid, (_, value_node) in (entries or {}).items():
+        fields = reader.mapping(value_node, f"entity '{eid}'") if eid in out else None
+        if fields and "corroborated_by" in fields:
+            node = fields["corroborated_by"][1]
+            refs = [
+                ref
+                for item in reader.sequence(node, f"entity '{eid}': corroborated_by") or []
+                if (ref := _entity_ref(reader, item, out, f"entity '{eid}': corroborated_by"))
+            ]
+            if not ambiguous_of(out[eid]):
+                reader.error(node, f"entity '{eid}': corroborated_by needs 'ambiguous:' spellings")
+            out[eid] = replace(out[eid], corroborated_by=tuple(refs))
     return out
+
+
+def ambiguous_of(entity: Entity) -> bool:
+    return bool(entity.ambiguous)
 
 
 def _labels(reader: Reader, entry: tuple[Node, Node] | None, what: str) -> dict[str, str]:

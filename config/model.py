@@ -31,6 +31,7 @@ class Entity:
     aliases: dict[str, tuple[str, ...]]
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
     not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    corroborated_by: tuple[str, ...] = ()  # when set, only these entities corroborate
 
     def label(self, lang: str) -> str:
         """The entity's name for a reader of `lang` (falls back to English, then the id)."""

@@ -95,7 +95,7 @@ class Matcher:
         for hit in hits:
             if hit.entity is not None and hit.entity in mine:
                 doubtful = hit.counted and hit.ambiguous and hit.entity not in unambiguous
-                if doubtful and not corroborating - {hit.entity}:
+                if doubtful and not self._corroborated(hit.entity, corroborating):
                     hit = replace(hit, counted=False, why="ambiguous, not corroborated")
                 topic_hits.append(hit)
             elif hit.keyword is not None and hit.keyword.startswith(f"{topic.id}:"):
@@ -133,6 +133,11 @@ class Matcher:
             reasons=tuple(reasons),
             terms=tuple(t.key for t in scored),
         )
+
+    def _corroborated(self, entity: str, present: set[str]) -> bool:
+        allowed = self.rules.entities[entity].corroborated_by
+        others = present - {entity}
+        return bool(others & set(allowed)) if allowed else bool(others)
 
 
 def _holds(group: Group, found: dict[str, list[int]]) -> bool:

@@ -1,4 +1,4 @@
-"""Human-readable explanation of a MatchResult: verdict, score, every hit, and why a topic missed."""
+"""Human-readable explanation of a MatchResult: verdict, score, every hit, why a topic missed."""
 
 from __future__ import annotations
 
