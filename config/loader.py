@@ -189,7 +189,9 @@ def _topics(reader: Reader, node: Node, entities: dict[str, Entity]) -> dict[str
             if "threshold" in fields
             else None
         )
+        before = len(reader.issues)
         terms = _terms(reader, fields["terms"][1], entities, where) if "terms" in fields else ()
+        terms_ok = len(reader.issues) == before
         near = None
         if "near" in fields:
             near_fields = reader.mapping(fields["near"][1], f"{where}: near", ("words",))
@@ -201,7 +203,12 @@ def _topics(reader: Reader, node: Node, entities: dict[str, Entity]) -> dict[str
         exclude = _groups(reader, fields.get("exclude"), entities, f"{where}: exclude")
         if near is not None and len(require) < 2:
             reader.error(fields["near"][1], f"{where}: near needs at least two 'require' groups")
-        if threshold is not None and terms and threshold > sum(t.weight for t in terms):
+        if (
+            terms_ok
+            and threshold is not None
+            and terms
+            and threshold > sum(t.weight for t in terms)
+        ):
             reader.error(
                 fields["threshold"][1],
                 f"{where}: threshold {threshold:g} can never be reached: the weights add up to "

@@ -32,8 +32,17 @@ def compose(text: str, path: str) -> tuple[Node | None, list[RulesIssue]]:
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
         return None, [RulesIssue(path, line, col, f"YAML syntax error: {problem}{context}")]
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        return None, [RulesIssue(path, line, col, f"unreadable character: {exc.reason}")]
     except yaml.YAMLError as exc:
-        return None, [RulesIssue(path, 1, 1, f"YAML error: {exc}")]
+        detail = " ".join(str(exc).split())
+        return None, [RulesIssue(path, 1, 1, f"YAML error: {detail}")]
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

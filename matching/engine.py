@@ -9,11 +9,9 @@ distinct terms found and check threshold, `require` groups, the `near` window an
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from itertools import accumulate
 
 from config.model import Group, Rules, Term, Topic
 from core.items import Item
@@ -60,11 +58,10 @@ class Matcher:
         if not words or not self.compiled.size:
             return [], []
         joined = " " + " ".join(words) + " "
-        starts = list(accumulate((len(w) + 1 for w in words), initial=1))
         hits: list[Hit] = []
         blocks: list[tuple[str, int, int]] = []
         for end, (length, patterns) in self.compiled.automaton.iter(joined):
-            first = bisect_right(starts, end - length + 2) - 1
+            first = joined.count(" ", 0, end - length + 1)  # words before the key's space
             pattern: Pattern
             for pattern in patterns:
                 last = first + pattern.words

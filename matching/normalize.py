@@ -9,6 +9,7 @@ single space. The result is words separated by single spaces, with no leading/tr
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _FOLD = {
@@ -52,6 +53,8 @@ def _fold_char(ch: str) -> str | None:
     return ch
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
 # The Basic Multilingual Plane in one translate table (built at import, ~30 ms); characters
 # beyond it (emoji, historic scripts) are rare and folded one by one.
 _TABLE: dict[int, str | None] = {}
@@ -66,7 +69,7 @@ def normalize(text: str) -> str:
     """Normalise `text` for matching and search (see the module docstring)."""
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
     text = text.translate(_TABLE)
-    if text and max(text) > "\uffff":
+    if _ASTRAL.search(text):
         text = "".join(c if ord(c) <= 0xFFFF else (_fold_char(c) or "") for c in text)
     return " ".join(text.split())
 

@@ -1,0 +1,204 @@
+"""rules.yaml validation: every problem at once, each as FILE:LINE:COLUMN: message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import load_rules, parse_rules
+from core.errors import RulesError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+entities:
+  wagner:
+    kind: organisation
+    aliases: {en: [Wagner]}
+  mali:
+    kind: place
+    aliases: {en: [Mali]}
+topics:
+  t:
+    title: {en: T}
+    alert: instant
+    threshold: 2
+    terms:
+      - {entity: wagner, weight: 1}
+      - {entity: mali, weight: 1}
+"""
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(RulesError) as info:
+        parse_rules(text, "rules.yaml")
+    return [str(i) for i in info.value.issues]
+
+
+def test_good_rules_load() -> None:
+    rules = parse_rules(GOOD, "rules.yaml")
+    assert list(rules.entities) == ["wagner", "mali"]
+    assert rules.topics["t"].alert == "instant"
+    assert rules.topics["t"].threshold == 2
+
+
+def test_unknown_entity_with_did_you_mean() -> None:
+    text = GOOD.replace("{entity: mali,", "{entity: mail,")
+    assert errors(text) == [
+        "rules.yaml:15:18: topic 't': term: unknown entity 'mail' (did you mean 'mali'?)"
+    ]
+
+
+def test_unknown_key_with_did_you_mean() -> None:
+    text = GOOD.replace("    alert: instant\n", "    alret: instant\n")
+    (msg,) = errors(text)
+    assert msg.startswith("rules.yaml:11:5: topic 't': unknown key 'alret' (did you mean 'alert'?)")
+
+
+def test_duplicate_id() -> None:
+    text = GOOD.replace("topics:", "  wagner:\n    kind: person\n    aliases: {en: [X]}\ntopics:")
+    assert errors(text) == [
+        "rules.yaml:8:3: entities: duplicate key 'wagner' (first defined on line 2)"
+    ]
+
+
+def test_empty_alias_list() -> None:
+    text = GOOD.replace("aliases: {en: [Mali]}", "aliases: {en: []}")
+    assert errors(text) == [
+        "rules.yaml:7:19: entity 'mali': aliases.en is an empty list: give at least one "
+        "spelling or remove it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "weight: 1}\n      - {entity: mali",
+            "weight: -2}\n      - {entity: mali",
+            "rules.yaml:14:34: topic 't': weight must be greater than 0, not -2",
+        ),
+        (
+            "weight: 1}\n      - {entity: mali",
+            "weight: heavy}\n      - {entity: mali",
+            "rules.yaml:14:34: topic 't': weight must be a number, not 'heavy'",
+        ),
+        (
+            "threshold: 2",
+            "threshold: 0",
+            "rules.yaml:12:16: topic 't': threshold must be greater than 0, not 0",
+        ),
+        (
+            "threshold: 2",
+            "threshold: 5",
+            "rules.yaml:12:16: topic 't': threshold 5 can never be reached: the weights add up to 2",
+        ),
+        (
+            "alert: instant",
+            "alert: loud",
+            "rules.yaml:11:12: topic 't': alert 'loud' is not one of instant, digest",
+        ),
+        (
+            "aliases: {en: [Wagner]}",
+            "aliases: {en: [Wag*ner]}",
+            "rules.yaml:4:20: entity 'wagner': aliases.en: 'Wag*ner': '*' is only allowed at the "
+            "very end of a term",
+        ),
+        (
+            "aliases: {en: [Wagner]}",
+            "aliases: {en: [Wa*]}",
+            "rules.yaml:4:20: entity 'wagner': aliases.en: 'Wa*': a wildcard needs at least 3 "
+            "letters before '*'",
+        ),
+    ],
+)
+def test_bad_values(old: str, new: str, expected: str) -> None:
+    assert old in GOOD
+    assert errors(GOOD.replace(old, new)) == [expected]
+
+
+def test_yaml_syntax_error_is_located() -> None:
+    (msg,) = errors(GOOD.replace("aliases: {en: [Mali]}", "aliases: {en: [Mali}"))
+    assert msg.startswith("rules.yaml:7:24: YAML syntax error:")
+
+
+def test_every_problem_reported_at_once() -> None:
+    text = (
+        GOOD.replace("kind: place", "kind: city")
+        .replace("{entity: wagner,", "{entity: wagnr,")
+        .replace("threshold: 2", "threshold: -1")
+    )
+    found = errors(text)
+    assert [m.split(": ", 1)[0] for m in found] == [
+        "rules.yaml:6:11",
+        "rules.yaml:12:16",
+        "rules.yaml:14:18",
+    ]
+
+
+SOURCES = (
+    GOOD
+    + """\
+sources:
+  - {name: A, kind: rss, url: https://example.org/feed.xml, every: 10m, lang: ar}
+  - {name: B, kind: atom, url: https://example.org/b, every: 10m}
+  - {name: C, kind: rss, url: ftp//nowhere, every: 10m}
+  - {name: D, kind: rss, url: https://example.org/d, every: soon}
+  - {name: a, kind: gdelt, query: Wagner Mali, every: 15m}
+  - {name: E, kind: telegram_channel, every: 5m}
+"""
+)
+
+
+def test_sources_validated() -> None:
+    assert errors(SOURCES) == [
+        "rules.yaml:18:21: source 'B': kind 'atom' is not one of rss, gdelt, google_news, "
+        "telegram_channel, file",
+        "rules.yaml:19:31: source 'C': 'ftp//nowhere' is not an http(s) URL",
+        "rules.yaml:20:61: source 'D': every 'soon' is not a duration like 90s, 10m, 1h or 2d",
+        "rules.yaml:21:11: duplicate source name 'a' (first on line 17)",
+        "rules.yaml:22:5: source 'E': a telegram_channel source needs 'channel:'",
+    ]
+
+
+def test_sources_parsed() -> None:
+    text = SOURCES.split("  - {name: B")[0]
+    (source,) = parse_rules(text, "rules.yaml").sources
+    assert (source.name, source.kind, source.every_s, source.lang) == ("A", "rss", 600.0, "ar")
+
+
+def test_missing_file() -> None:
+    with pytest.raises(RulesError) as info:
+        load_rules("/nonexistent/rules.yaml")
+    assert str(info.value) == "/nonexistent/rules.yaml:1:1: file not found"
+
+
+BROKEN = [
+    "",
+    "- just\n- a list\n",
+    "entities: 3\ntopics: [1]\n",
+    "entities:\n  x: {aliases: {en: [X]}}\ntopics:\n  t: {threshold: 1, terms: [{entity: x}]}\n",
+    "\x00\x01binary",
+    "entities: &a [*a]\n",
+    "entities:\n  x: {aliases: {en: [X]}}\ntopics:\n  t: {threshold: 1, terms: [{entity: x, weight: 1}], near: {words: 0}}\n",
+]
+
+
+@pytest.mark.parametrize("text", BROKEN)
+def test_broken_rules_never_crash(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "check", "--rules", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith(f"{path}:") for line in lines), proc.stderr
