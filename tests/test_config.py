@@ -159,7 +159,7 @@ def test_sources_validated() -> None:
         "telegram_channel, file",
         "rules.yaml:19:31: source 'C': 'ftp//nowhere' is not an http(s) URL",
         "rules.yaml:20:61: source 'D': every 'soon' is not a duration like 90s, 10m, 1h or 2d",
-        "rules.yaml:21:11: duplicate source name 'a' (first on line 17)",
+        "rules.yaml:21:12: duplicate source name 'a' (first on line 17)",
         "rules.yaml:22:5: source 'E': a telegram_channel source needs 'channel:'",
     ]
 
