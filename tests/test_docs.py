@@ -1,0 +1,61 @@
+"""Contracts with users: README's first lines, every CLI command documented and with --help,
+every rules.yaml field in the operator's guide."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bot
+from config import loader, sections
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> list[str]:
+    parser = bot.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")  # argparse has no public API for this
+    return sorted(sub.choices)  # type: ignore[arg-type]  # choices is the subparser map
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    first = [line.strip() for line in README.splitlines()[:2]]
+    assert first[0].startswith("make run")
+    assert first[1].startswith("make test")
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nrun:" in makefile and "\ntest:" in makefile
+
+
+@pytest.mark.parametrize("name", commands())
+def test_command_documented_and_has_help(name: str) -> None:
+    assert f"python bot.py {name}" in README, f"{name} is missing from README's command table"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), name, "--help"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--rules" in proc.stdout and "--state" in proc.stdout
+
+
+def guide() -> str:
+    return README.split("## Operator's guide to `rules.yaml`", 1)[1]
+
+
+FIELDS = (
+    list(loader.TOP_KEYS)
+    + list(loader.ENTITY_KEYS)
+    + list(loader.TOPIC_KEYS)
+    + list(sections.SOURCE_KEYS)
+    + [key for keys in sections._allowed.values() for key in keys]
+    + ["words", "any", "entity", "keyword", "weight"]
+)
+
+
+@pytest.mark.parametrize("field", sorted(set(FIELDS)))
+def test_every_rules_field_in_the_guide(field: str) -> None:
+    assert re.search(rf"`{field}`|\b{field}:", guide()), f"rules.yaml field '{field}' undocumented"
