@@ -1,0 +1,238 @@
+"""One poll of one source: fetch (conditionally), parse, optionally add full text; never raises.
+
+`poll(source, health, fetcher, clock)` returns a `PollOutcome`: ok with items (or not_modified),
+or not ok with the error in words. Every failure of the source (FetchError, ParseError, anything
+unexpected) is caught here, so one dead or hostile source never stops a cycle. The outcome carries
+the scheduling hints the server gave: the feed's `<ttl>`, Cache-Control max-age, Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import replace
+from datetime import datetime
+
+from config.model import Source
+from core.clock import Clock
+from core.errors import FetchError, ParseError, SourceError
+from core.health import PollOutcome, SourceHealth
+from core.items import Item
+from core.log import event
+from watchers import files, gdelt, google_news, rss, telegram_channel
+from watchers.fulltext import enrich
+from watchers.http import Fetcher, Response
+
+Seen = Callable[[Item], bool]
+
+
+def source_url(source: Source) -> str:
+    """The address polled for a source (kind `file` has none)."""
+    if source.kind == "gdelt":
+        return gdelt.build_url(source)
+    if source.kind == "google_news":
+        return google_news.build_url(source)
+    if source.kind == "telegram_channel":
+        return telegram_channel.build_url(source)
+    if source.kind == "rss":
+        return source.url
+    raise ParseError(f"kind {source.kind!r} is not polled over HTTP")
+
+
+def parse_response(source: Source, response: Response) -> tuple[list[Item], float | None]:
+    """Items and the feed's TTL hint from a fetched body, by kind."""
+    if source.kind == "gdelt":
+        return gdelt.parse(response.body, source), None
+    if source.kind == "telegram_channel":
+        return telegram_channel.parse(response.body, source), None
+    parsed = rss.parse_feed(
+        response.body, source, headers=response.headers, base_url=response.final_url
+    )
+    if source.kind == "google_news":
+        return [google_news.clean(item) for item in parsed.items], parsed.ttl_s
+    return parsed.items, parsed.ttl_s
+
+
+def max_age(headers: Mapping[str, str]) -> float | None:
+    """Cache-Control max-age (or s-maxage) in seconds, when the server sent one."""
+    best: float | None = None
+    for part in headers.get("cache-control", "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key.lower() in ("max-age", "s-maxage") and value.strip().strip('"').isdigit():
+            seconds = float(value.strip().strip('"'))
+            best = seconds if best is None else max(best, seconds)
+    return best
+
+
+def _hint(*values: float | None) -> float | None:
+    present = [v for v in values if v is not None and v > 0]
+    return max(present) if present else None
+
+
+async def poll(
+    source: Source,
+    health: SourceHealth,
+    fetcher: Fetcher,
+    clock: Clock,
+    *,
+    seen: Seen | None = None,
+    parse_pool: Executor | None = None,
+) -> PollOutcome:
+    """Poll `source` once. `seen(item)` (optional) tells which items are already stored, so a
+    `full_text` source fetches articles only for new ones. Parsing runs in a worker thread, or
+    in `parse_pool` when given (a ProcessPoolExecutor spreads feedparser over the cores)."""
+    started = clock.now()
+    t0 = clock.monotonic()
+    try:
+        if source.kind == "file":
+            outcome = await _poll_files(source, health, fetcher, started)
+        else:
+            outcome = await _poll_http(source, health, fetcher, started, seen, parse_pool)
+    except SourceError as exc:
+        outcome = PollOutcome(
+            source=source.name,
+            started=started,
+            finished=clock.now(),
+            ok=False,
+            status=getattr(exc, "status", None),
+            error=str(exc) or type(exc).__name__,
+            etag=health.etag,
+            last_modified=health.last_modified,
+            retry_after_s=getattr(exc, "retry_after", None),
+            hint_s=getattr(exc, "retry_after", None),
+        )
+    except Exception as exc:  # a source must never stop the cycle, whatever it sends
+        logging.getLogger(__name__).warning(
+            "poll of %s failed unexpectedly", source.name, exc_info=True
+        )
+        outcome = PollOutcome(
+            source=source.name,
+            started=started,
+            finished=clock.now(),
+            ok=False,
+            error=f"unexpected {type(exc).__name__}: {exc}",
+            etag=health.etag,
+            last_modified=health.last_modified,
+        )
+    else:
+        outcome = replace(outcome, finished=clock.now())
+    event(
+        "poll",
+        source.name,
+        level=logging.INFO if outcome.ok else logging.WARNING,
+        ok=outcome.ok,
+        status=outcome.status,
+        items=len(outcome.items),
+        not_modified=outcome.not_modified,
+        bytes=outcome.bytes,
+        ms=round((clock.monotonic() - t0) * 1000),
+        error=outcome.error,
+    )
+    return outcome
+
+
+async def _poll_http(
+    source: Source,
+    health: SourceHealth,
+    fetcher: Fetcher,
+    started: datetime,
+    seen: Seen | None,
+    parse_pool: Executor | None = None,
+) -> PollOutcome:
+    url = source_url(source)
+    if not url:
+        raise FetchError("the source has no URL")
+    response = await fetcher.get(url, etag=health.etag, last_modified=health.last_modified)
+    cache_hint = max_age(response.headers)
+    if response.not_modified:
+        return PollOutcome(
+            source=source.name,
+            started=started,
+            finished=fetcher.clock.now(),
+            ok=True,
+            status=response.status,
+            not_modified=True,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            hint_s=cache_hint,
+        )
+    try:
+        if parse_pool is None:
+            items, ttl = await asyncio.to_thread(parse_response, source, response)
+        else:
+            portable = replace(response, headers=dict(response.headers))
+            items, ttl = await asyncio.get_running_loop().run_in_executor(
+                parse_pool, parse_response, source, portable
+            )
+    except ParseError as exc:
+        # Keep the old validators: a broken body must be fetched again, not "not modified".
+        return PollOutcome(
+            source=source.name,
+            started=started,
+            finished=fetcher.clock.now(),
+            ok=False,
+            status=response.status,
+            error=str(exc),
+            etag=health.etag,
+            last_modified=health.last_modified,
+            bytes=len(response.body),
+        )
+    if source.full_text and items:
+        items = await enrich(items, fetcher, want=lambda i: seen is None or not seen(i))
+    return PollOutcome(
+        source=source.name,
+        started=started,
+        finished=fetcher.clock.now(),
+        ok=True,
+        items=tuple(items),
+        status=response.status,
+        etag=response.etag,
+        last_modified=response.last_modified,
+        hint_s=_hint(ttl, cache_hint),
+        bytes=len(response.body),
+    )
+
+
+async def _poll_files(
+    source: Source, health: SourceHealth, fetcher: Fetcher, started: datetime
+) -> PollOutcome:
+    local = await asyncio.to_thread(files.scan, source.path)
+    if local.fingerprint == health.etag:
+        return PollOutcome(
+            source=source.name,
+            started=started,
+            finished=fetcher.clock.now(),
+            ok=True,
+            not_modified=True,
+            etag=local.fingerprint,
+        )
+
+    def load() -> tuple[list[Item], int, list[str]]:
+        items: list[Item] = []
+        size = 0
+        problems: list[str] = []
+        for path in local.paths:
+            try:
+                body = files.read(path, fetcher.fetch.max_bytes)
+                size += len(body)
+                items.extend(files.parse(body, source, str(path)))
+            except SourceError as exc:
+                problems.append(f"{path.name}: {exc}")
+        return items, size, problems
+
+    items, size, problems = await asyncio.to_thread(load)
+    if problems and not items and len(problems) == len(local.paths):
+        raise ParseError("; ".join(problems)[:500])
+    for problem in problems:
+        event("poll", source.name, level=logging.WARNING, skipped=problem)
+    return PollOutcome(
+        source=source.name,
+        started=started,
+        finished=fetcher.clock.now(),
+        ok=True,
+        items=tuple(items),
+        etag=local.fingerprint,
+        bytes=size,
+    )
