@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import ahocorasick
 
-from config.model import Rules, Term
+from config.model import Rules, Term, Topic
 from matching.normalize import normalize
 
 Role = Literal["alias", "ambiguous", "block", "keyword"]
@@ -36,6 +36,9 @@ class Pattern:
     lang: str
     words: int  # how many words the key spans
     wildcard: bool
+    entity: str | None  # what a hit records: the entity id, or None for a keyword
+    keyword: str | None  # a keyword hit's owner, "topic:kw:...": unique across topics
+    hit_owner: str  # entity or keyword, whichever is set
 
 
 def _is_arabic(word: str) -> bool:
@@ -64,6 +67,34 @@ def key_forms(spelling: str) -> list[tuple[str, bool]]:
     return out
 
 
+@dataclass(frozen=True)
+class TopicPlan:
+    """A topic in the shape the matcher reads fastest.
+
+    Hits name their owner (an entity id, or "topic:kw:..." for a keyword); `key_of` maps an
+    owner to the term key the topic scores it under.
+    """
+
+    entities: frozenset[str]
+    owners: frozenset[str]
+    key_of: dict[str, str]
+    weights: dict[str, float]
+    require: tuple[tuple[str, ...], ...]
+    exclude: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, topic: Topic, members: list[Term]) -> TopicPlan:
+        key_of = {(t.entity or f"{topic.id}:{t.key}"): t.key for t in members}
+        return cls(
+            entities=frozenset(t.entity for t in members if t.entity),
+            owners=frozenset(key_of),
+            key_of=key_of,
+            weights={t.key: t.weight for t in topic.terms},
+            require=tuple(tuple(t.key for t in g.members) for g in topic.require),
+            exclude=tuple(tuple(t.key for t in g.members) for g in topic.exclude),
+        )
+
+
 class Compiled:
     """The automaton plus the facts the matcher needs about topics and entities."""
 
@@ -73,7 +104,20 @@ class Compiled:
 
         def add(role: Role, owner: str, key: str, lang: str, spelling: str) -> None:
             for form, wildcard in key_forms(spelling):
-                pattern = Pattern(role, owner, key, spelling, lang, len(form.split()), wildcard)
+                keyword = f"{owner}:{key}" if role == "keyword" else None
+                entity = None if keyword else owner
+                pattern = Pattern(
+                    role,
+                    owner,
+                    key,
+                    spelling,
+                    lang,
+                    len(form.split()),
+                    wildcard,
+                    entity,
+                    keyword,
+                    keyword or owner,
+                )
                 if pattern not in table[form]:
                     table[form].append(pattern)
 
@@ -86,7 +130,7 @@ class Compiled:
                 for lang, values in spellings.items():
                     for spelling in values:
                         add(role, entity.id, entity.id, lang, spelling)  # type: ignore[arg-type]  # role is one of the literals above
-        self.topic_entities: dict[str, frozenset[str]] = {}
+        self.plans: dict[str, TopicPlan] = {}
         for topic in rules.topics.values():
             members: list[Term] = list(topic.terms)
             for group in (*topic.require, *topic.exclude):
@@ -95,7 +139,7 @@ class Compiled:
                 for lang, values in (term.keyword or {}).items():
                     for spelling in values:
                         add("keyword", topic.id, term.key, lang, spelling)
-            self.topic_entities[topic.id] = frozenset(t.entity for t in members if t.entity)
+            self.plans[topic.id] = TopicPlan.of(topic, members)
         self.automaton: Any = ahocorasick.Automaton()
         for form, patterns in table.items():
             # A spelling listed under both `aliases` and `ambiguous` is ambiguous.

@@ -10,10 +10,10 @@ distinct terms found and check threshold, `require` groups, the `near` window an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import replace
 
-from config.model import Group, Rules, Term, Topic
+from config.model import Rules, Topic
 from core.items import Item
 from matching.compile import Compiled, Pattern
 from matching.normalize import normalize
@@ -60,6 +60,7 @@ class Matcher:
         joined = " " + " ".join(words) + " "
         hits: list[Hit] = []
         blocks: list[tuple[str, int, int]] = []
+        seen: set[tuple[str, int]] = set()
         for end, (length, patterns) in self.compiled.automaton.iter(joined):
             first = joined.count(" ", 0, end - length + 1)  # words before the key's space
             pattern: Pattern
@@ -68,57 +69,62 @@ class Matcher:
                 if pattern.role == "block":
                     blocks.append((pattern.owner, first, last))
                     continue
+                ident = (pattern.hit_owner, first)
+                if ident in seen:  # the same thing found twice at one place (two spellings)
+                    continue
+                seen.add(ident)
                 hits.append(
                     Hit(
-                        term=pattern.spelling,
-                        entity=None if pattern.role == "keyword" else pattern.owner,
-                        keyword=f"{pattern.owner}:{pattern.key}"
-                        if pattern.role == "keyword"
-                        else None,
-                        lang=pattern.lang,
-                        start=first,
-                        end=last,
-                        field="title" if first < n_title else "text",
-                        matched=" ".join(words[first:last]),
-                        ambiguous=pattern.role == "ambiguous",
+                        pattern.spelling,
+                        pattern.entity,
+                        pattern.keyword,
+                        pattern.lang,
+                        first,
+                        last,
+                        "title" if first < n_title else "text",
+                        " ".join(words[first:last]),
+                        "",
+                        pattern.role == "ambiguous",
                     )
                 )
         return hits, blocks
 
     def _topic(self, topic: Topic, hits: list[Hit], unambiguous: set[str]) -> TopicResult:
-        mine = self.compiled.topic_entities[topic.id]
-        corroborating = {e for e in unambiguous if e in mine}
+        plan = self.compiled.plans[topic.id]
+        corroborating = unambiguous & plan.entities
         topic_hits: list[Hit] = []
+        found: dict[str, list[int]] = {}
         for hit in hits:
-            if hit.entity is not None and hit.entity in mine:
-                doubtful = hit.counted and hit.ambiguous and hit.entity not in unambiguous
-                if doubtful and not self._corroborated(hit.entity, corroborating):
-                    hit = replace(hit, counted=False, why="ambiguous, not corroborated")
-                topic_hits.append(hit)
-            elif hit.keyword is not None and hit.keyword.startswith(f"{topic.id}:"):
-                topic_hits.append(hit)
-        found: dict[str, list[int]] = defaultdict(list)
-        for hit in topic_hits:
+            owner = hit.entity or hit.keyword
+            if owner not in plan.owners:
+                continue
+            if (
+                hit.ambiguous
+                and hit.counted
+                and owner not in unambiguous
+                and not self._corroborated(owner, corroborating)
+            ):
+                hit = replace(hit, counted=False, why="ambiguous, not corroborated")
+            topic_hits.append(hit)
             if hit.counted:
-                key = hit.entity or (hit.keyword or "").split(":", 1)[1]
-                found[key].append(hit.start)
-        scored = [t for t in topic.terms if t.key in found]
-        score = sum(t.weight for t in scored)
+                found.setdefault(plan.key_of[owner], []).append(hit.start)
+        scored = [key for key in plan.weights if key in found]
+        score = sum(plan.weights[key] for key in scored)
         reasons: list[str] = []
         if score < topic.threshold:
             reasons.append(f"score {score:g} is below the threshold {topic.threshold:g}")
-        missing = [g for g in topic.require if not _holds(g, found)]
+        missing = [g for g in plan.require if found.keys().isdisjoint(g)]
         for group in missing:
-            reasons.append(f"required group missing: none of {_names(group.members)}")
-        if not missing and topic.near_words is not None and topic.require:
-            span = _window(topic.require, found)
+            reasons.append(f"required group missing: none of {', '.join(group)}")
+        if not missing and topic.near_words is not None and plan.require:
+            span = _window(plan.require, found)
             if span > topic.near_words:
                 reasons.append(
                     f"required groups are {span} words apart, outside the window of "
                     f"{topic.near_words}"
                 )
-        for group in topic.exclude:
-            present = [t.key for t in group.members if t.key in found]
+        for group in plan.exclude:
+            present = [key for key in group if key in found]
             if present:
                 reasons.append(f"excluded: found {', '.join(present)}")
         return TopicResult(
@@ -128,7 +134,7 @@ class Matcher:
             threshold=topic.threshold,
             hits=tuple(topic_hits),
             reasons=tuple(reasons),
-            terms=tuple(t.key for t in scored),
+            terms=tuple(scored),
         )
 
     def _corroborated(self, entity: str, present: set[str]) -> bool:
@@ -137,21 +143,10 @@ class Matcher:
         return bool(others & set(allowed)) if allowed else bool(others)
 
 
-def _holds(group: Group, found: dict[str, list[int]]) -> bool:
-    return any(t.key in found for t in group.members)
-
-
-def _names(terms: Iterable[Term]) -> str:
-    return ", ".join(t.key for t in terms)
-
-
-def _window(groups: tuple[Group, ...], found: dict[str, list[int]]) -> int:
+def _window(groups: Sequence[tuple[str, ...]], found: dict[str, list[int]]) -> int:
     """The smallest word span holding one hit of every group (sliding window)."""
     points = sorted(
-        (pos, gi)
-        for gi, group in enumerate(groups)
-        for term in group.members
-        for pos in found.get(term.key, ())
+        (pos, gi) for gi, group in enumerate(groups) for key in group for pos in found.get(key, ())
     )
     need = len(groups)
     counts: dict[int, int] = defaultdict(int)
@@ -176,22 +171,18 @@ def _resolve(hits: list[Hit], blocks: list[tuple[str, int, int]]) -> list[Hit]:
     """Mark hits that don't count: inside a `not_in` phrase, or inside a longer entity hit."""
     if not hits:
         return hits
-    entity_spans = [(h.start, h.end, h.entity) for h in hits if h.entity]
+    # only a hit of two words or more can contain another one
+    entity_spans = [(h.start, h.end, h.entity) for h in hits if h.entity and h.end - h.start > 1]
     out: list[Hit] = []
-    seen: set[tuple[str | None, str | None, int]] = set()
     for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
-        ident = (hit.entity, hit.keyword, hit.start)
-        if ident in seen:
-            continue
-        seen.add(ident)
         if hit.entity:
-            blocker = next(
-                (b for b in blocks if b[0] == hit.entity and b[1] <= hit.start and hit.end <= b[2]),
-                None,
+            blocked = blocks and any(
+                b[0] == hit.entity and b[1] <= hit.start and hit.end <= b[2] for b in blocks
             )
-            if blocker:
-                hit = replace(hit, counted=False, why="inside a not_in phrase of this entity")
-            else:
+            # hits are this call's own objects: marking them in place is safe (and fast)
+            if blocked:
+                hit.counted, hit.why = False, "inside a not_in phrase of this entity"
+            elif entity_spans:
                 longer = next(
                     (
                         e
@@ -204,7 +195,7 @@ def _resolve(hits: list[Hit], blocks: list[tuple[str, int, int]]) -> list[Hit]:
                     None,
                 )
                 if longer:
-                    hit = replace(hit, counted=False, why=f"part of a longer match ({longer})")
+                    hit.counted, hit.why = False, f"part of a longer match ({longer})"
         out.append(hit)
     return out
 

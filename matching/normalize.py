@@ -53,7 +53,7 @@ def _fold_char(ch: str) -> str | None:
     return ch
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 # The Basic Multilingual Plane in one translate table (built at import, ~30 ms); characters
 # beyond it (emoji, historic scripts) are rare and folded one by one.
