@@ -23,7 +23,9 @@ class Redactor(logging.Filter):
 
     def __init__(self, token: str | None = None) -> None:
         super().__init__()
-        self.token = token if token is not None else os.environ.get("TELEGRAM_BOT_TOKEN", "")
+        self.token = (
+            token if token is not None else os.environ.get("TELEGRAM_BOT_TOKEN", "")
+        ).strip()
 
     def _clean(self, text: str) -> str:
         if self.token:
@@ -31,9 +33,20 @@ class Redactor(logging.Filter):
         return _BOT_PATH.sub("/bot<token>", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        record.msg = self._clean(message)
+        record.msg = self._clean(record.getMessage())
         record.args = None
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {
+                k: self._clean(v) if isinstance(v, str) else v for k, v in fields.items()
+            }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+            record.exc_info = None  # formatters print exc_text; the raw exception may hold it
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
 
 
@@ -50,6 +63,8 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             data.update(fields)
+        if record.exc_text:
+            data["exc"] = record.exc_text
         return json.dumps(data, ensure_ascii=False, default=str)
 
 

@@ -1,0 +1,222 @@
+"""Live reload of rules.yaml: notice an edit, validate it, hand over good rules, refuse bad ones.
+
+`RulesWatcher` polls the file's *content* hash (editors replace files by rename, and mtimes can
+stay put or jump back; a hash of what is there now sees every real change and ignores `touch`).
+A changed file is read once, left to settle briefly (an editor caught half-way through a write
+is read again next time, not reported as broken), and validated from that one snapshot with the
+loader. Good rules go to `on_good(rules)`; bad ones to `on_bad(messages)`, one
+`FILE:LINE:COLUMN: message` string per issue, and the old rules keep running. Each distinct
+content is reported once. The loop never raises; `check_now()` serves `/reload`.
+
+`source_changes(old, new)` says which sources the service must schedule, unschedule or
+reschedule after a swap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import Rules, parse_rules
+from config.model import Source
+from core.errors import RulesError, RulesIssue
+from core.log import event
+from ops.metrics import RULES_RELOADS_TOTAL
+
+OnGood = Callable[[Rules], Awaitable[None]]
+OnBad = Callable[[list[str]], Awaitable[None]]
+_MISSING = "missing"  # the digest of a file that is not there
+
+
+def file_digest(path: str | Path) -> str | None:
+    """SHA-256 of the file's bytes, or None when it cannot be read (missing, a directory...)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    """Sources to schedule (`added`), unschedule (`removed`) and reschedule (`changed`), by name."""
+
+    added: tuple[Source, ...] = ()
+    removed: tuple[Source, ...] = ()
+    changed: tuple[Source, ...] = ()  # the new definition of a source whose settings changed
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def source_changes(old: Rules, new: Rules) -> SourceChanges:
+    """Compare the sources of two rule sets by name (names are unique in a valid rules file)."""
+    before = {source.name: source for source in old.sources}
+    after = {source.name: source for source in new.sources}
+    return SourceChanges(
+        added=tuple(s for name, s in after.items() if name not in before),
+        removed=tuple(s for name, s in before.items() if name not in after),
+        changed=tuple(s for name, s in after.items() if name in before and before[name] != s),
+    )
+
+
+class RulesWatcher:
+    """Polls `path` every `interval_s` seconds and reports each new content once.
+
+    `baseline` is the digest of the content already running (take `file_digest(path)` *before*
+    loading the rules at start-up); without it, whatever the file holds at `start()` counts as
+    running. `settle_s` is how long a changed file must stay the same before it is validated.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        on_good: OnGood,
+        on_bad: OnBad,
+        interval_s: float = 2.0,
+        *,
+        baseline: str | None = None,
+        settle_s: float = 0.2,
+    ) -> None:
+        self.path = Path(path)
+        self.on_good = on_good
+        self.on_bad = on_bad
+        self.interval_s = interval_s
+        self.settle_s = settle_s
+        self._seen: str | None = baseline
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start polling in the running loop (idempotent)."""
+        if self._task is not None and not self._task.done():
+            return
+        if self._seen is None:
+            self._seen = file_digest(self.path) or _MISSING
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="rules-watcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            await self.poll_once()
+
+    async def poll_once(self) -> bool:
+        """One look at the file: validate and report it if its content changed since the last
+        report. True when something was reported. Never raises (except cancellation)."""
+        try:
+            async with self._lock:
+                return await self._poll()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the watcher outlives anything a check can throw
+            event("reload", "rules", level=logging.ERROR, path=str(self.path), error=repr(exc))
+            return False
+
+    async def _poll(self) -> bool:
+        data = _read(self.path)
+        digest = _digest(data)
+        if digest == self._seen:
+            return False
+        await asyncio.sleep(self.settle_s)
+        again = _read(self.path)
+        if _digest(again) != digest:
+            return False  # still being written: look again next time
+        self._seen = digest
+        await self._validate_and_report(data)
+        return True
+
+    async def check_now(self) -> list[str]:
+        """Validate the file as it is now (for `/reload`), whether or not it changed.
+
+        Good: `on_good(rules)` is called and [] returned. Bad: `on_bad(messages)` is called and
+        the same messages are returned, so the command can answer the admin who asked.
+        """
+        try:
+            async with self._lock:
+                data = _read(self.path)
+                self._seen = _digest(data)
+                return await self._validate_and_report(data)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            event("reload", "rules", level=logging.ERROR, path=str(self.path), error=repr(exc))
+            return [f"{self.path}: the rules could not be checked: {exc!r}"]
+
+    async def _validate_and_report(self, data: bytes | None) -> list[str]:
+        name = str(self.path)
+        messages: list[str] = []
+        rules: Rules | None = None
+        if data is None:
+            messages = [f"{name}:1:1: file not found or unreadable; the running rules stay"]
+        else:
+            try:
+                rules = await asyncio.to_thread(_parse, data, name)
+            except RulesError as exc:
+                messages = [str(issue) for issue in exc.issues]
+        if rules is not None:
+            try:
+                await self.on_good(rules)
+            except Exception as exc:
+                RULES_RELOADS_TOTAL.inc(result="failed")
+                event("reload", "rules", level=logging.ERROR, path=name, error=repr(exc))
+                messages = [f"{name}: the rules are valid but could not be applied: {exc!r}"]
+                await self._tell_bad(messages)
+                return messages
+            RULES_RELOADS_TOTAL.inc(result="applied")
+            event("reload", "rules", path=name, result="applied", sources=len(rules.sources))
+            return []
+        RULES_RELOADS_TOTAL.inc(result="refused")
+        event(
+            "reload",
+            "rules",
+            level=logging.WARNING,
+            path=name,
+            result="refused",
+            issues=len(messages),
+            first=messages[0],
+        )
+        await self._tell_bad(messages)
+        return messages
+
+    async def _tell_bad(self, messages: list[str]) -> None:
+        try:
+            await self.on_bad(messages)
+        except Exception as exc:
+            event("reload", "rules", level=logging.ERROR, stage_error="on_bad", error=repr(exc))
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _digest(data: bytes | None) -> str:
+    return _MISSING if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _parse(data: bytes, name: str) -> Rules:
+    """The loader's own validation (config.parse_rules, what load_rules runs) on one snapshot of
+    the bytes, so the rules validated are exactly the content hashed."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RulesError([RulesIssue(name, 1, 1, f"cannot read the file: {exc}")]) from None
+    return parse_rules(text, name)
