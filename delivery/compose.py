@@ -1,0 +1,146 @@
+"""Composition (pure): stories + a subscriber's settings + the rules -> the messages to send.
+
+`alert_text` makes an instant alert; `digest_parts` groups stories by topic (in rules order),
+newest first, and splits the digest on story boundaries so every message stays under Telegram's
+4,096 characters; each part says which stories it carries. `wants` decides whether a story is for
+a subscriber and whether it is urgent. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from config.model import Rules
+from core.story import StoryView
+from delivery import render
+
+TG_LIMIT = 4096
+_PART_ROOM = 16  # room kept for the " (12/34)" suffix added once the part count is known
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message ready for the outbox: Telegram HTML and the stories it carries."""
+
+    text: str
+    story_ids: tuple[int, ...]
+
+
+def followed(sub_topics: Sequence[str], rules: Rules) -> list[str]:
+    """The topic ids a subscriber follows, in rules order (ids gone from the rules dropped)."""
+    wanted = set(sub_topics)
+    return [t for t in rules.topics if t in wanted]
+
+
+def story_topics(story: StoryView, sub_topics: Sequence[str], rules: Rules) -> list[str]:
+    """The story's topics that the subscriber follows, in rules order."""
+    have = set(story.topics)
+    return [t for t in followed(sub_topics, rules) if t in have]
+
+
+def is_urgent(story: StoryView, sub_topics: Sequence[str], rules: Rules) -> bool:
+    """True when the story is in a followed topic whose rule says `alert: instant`."""
+    return any(rules.topics[t].alert == "instant" for t in story_topics(story, sub_topics, rules))
+
+
+def entity_labels(story: StoryView, rules: Rules, lang: str) -> list[str]:
+    """The story's entities as labels in `lang` (ids no longer in the rules are skipped)."""
+    out: list[str] = []
+    for entity_id in story.entities:
+        entity = rules.entities.get(entity_id)
+        if entity is not None:
+            label = entity.label(lang)
+            if label not in out:
+                out.append(label)
+    return out
+
+
+def alert_text(
+    story: StoryView, sub_topics: Sequence[str], rules: Rules, lang: str, tz: tzinfo = UTC
+) -> Message:
+    topics = story_topics(story, sub_topics, rules)
+    titles = [rules.topics[t].label(lang) for t in topics]
+    body = render.alert(story, titles, entity_labels(story, rules, lang), lang, tz)
+    return Message(_fit(body), (story.id,))
+
+
+def _newest(story: StoryView) -> datetime:
+    return story.published or story.first_seen
+
+
+def digest_parts(
+    stories: Iterable[StoryView],
+    sub_topics: Sequence[str],
+    rules: Rules,
+    lang: str,
+    tz: tzinfo = UTC,
+    limit: int = TG_LIMIT,
+    max_stories: int | None = None,
+) -> list[Message]:
+    """A digest of `stories`, grouped by topic and split on story boundaries under `limit`.
+
+    Each story appears once, under the first followed topic it is in; stories in no followed
+    topic are left out. At most `max_stories` (default: the rules' max_stories_per_digest),
+    newest kept.
+    """
+    cap = rules.delivery.max_stories_per_digest if max_stories is None else max_stories
+    by_id: dict[int, StoryView] = {}
+    for story in stories:
+        if story_topics(story, sub_topics, rules):
+            by_id.setdefault(story.id, story)
+    chosen = sorted(by_id.values(), key=lambda s: (_newest(s), s.id), reverse=True)[:cap]
+    if not chosen:
+        return []
+    groups: dict[str, list[StoryView]] = {}
+    for story in chosen:
+        groups.setdefault(story_topics(story, sub_topics, rules)[0], []).append(story)
+
+    # Blocks in order: (topic id, rendered story, story id).
+    blocks: list[tuple[str, str, int]] = []
+    for topic_id in followed(sub_topics, rules):
+        for story in groups.get(topic_id, []):
+            labels = entity_labels(story, rules, lang)
+            blocks.append((topic_id, render.story_block(story, labels, lang, tz), story.id))
+
+    header_room = render.tg_len(render.digest_header(lang, len(chosen), 1, 1)) + _PART_ROOM
+    bodies: list[tuple[str, tuple[int, ...]]] = []
+    lines: list[str] = []
+    ids: list[int] = []
+    size = header_room
+    current_topic = ""
+    for topic_id, block, story_id in blocks:
+        title = rules.topics[topic_id].label(lang)
+        heading = ""
+        if topic_id != current_topic:
+            heading = render.topic_heading(title, False, lang)
+        add = render.tg_len(block) + 2 + (render.tg_len(heading) + 2 if heading else 0)
+        if ids and size + add > limit:
+            bodies.append(("\n\n".join(lines), tuple(ids)))
+            lines, ids, size = [], [], header_room
+            heading = render.topic_heading(title, topic_id == current_topic, lang)
+            add = render.tg_len(block) + 2 + render.tg_len(heading) + 2
+        if heading:
+            lines.append(heading)
+        lines.append(block)
+        ids.append(story_id)
+        size += add
+        current_topic = topic_id
+    if ids:
+        bodies.append(("\n\n".join(lines), tuple(ids)))
+
+    parts = len(bodies)
+    out = []
+    for number, (body, story_ids) in enumerate(bodies, start=1):
+        head = render.digest_header(lang, len(chosen), number, parts)
+        out.append(Message(_fit(head + "\n\n" + body, limit), story_ids))
+    return out
+
+
+def _fit(message: str, limit: int = TG_LIMIT) -> str:
+    """Guard: a single block never exceeds the limit given the caps in render (headline 300
+    characters, six labels), so this only asserts it."""
+    if render.tg_len(message) > limit:
+        raise ValueError(f"message of {render.tg_len(message)} units exceeds {limit}")
+    return message

@@ -1,0 +1,162 @@
+"""The rate limiter: Telegram's limits kept on our side, so 429s stay rare.
+
+Per chat a token bucket (about one message a second, bursts of a few); per group or channel also
+at most 20 messages in any minute; across all chats at most `global_rate` messages in any second
+(just under Telegram's 30), one at a time through a FIFO gate. A 429's `retry_after` holds only
+its own chat: other chats keep going. (PTB's AIORateLimiter pauses every chat on one 429; see
+DESIGN.md.)
+
+One sender task per chat calls `acquire(chat_id)` before each send; per-chat state is therefore
+never touched by two tasks at once, and the global gate is an asyncio.Lock (FIFO) over a sliding
+one-second window. Time comes from an injected monotonic clock and sleep, so tests can drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Chat:
+    tokens: float
+    stamp: float
+    hold_until: float = 0.0
+    window: deque[float] | None = None  # send times of the last minute (groups only)
+    last_used: float = 0.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    global_rate: float = 29.0  # at most this many in any second, across all chats (Telegram: 30)
+    global_min_gap_s: float = 1 / 45  # and never closer than this (no bursts after a stall)
+    chat_rate: float = 1.0  # per chat, steady
+    chat_burst: float = 3.0  # per chat, short bursts
+    group_per_minute: int = 20  # groups, supergroups and channels
+    idle_forget_s: float = 120.0  # drop a chat's state after this long unused
+
+
+class Pacer:
+    """Waits as long as needed before each message so every limit holds."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or Limits()
+        self._mono = monotonic
+        self._sleep = sleep
+        self._chats: dict[int, _Chat] = {}
+        self._next_slot = 0.0
+        self._window: deque[float] = deque()
+        self._lock = asyncio.Lock()
+        self._sweep_at = 0.0
+        self.holds = 0  # retry_after holds honoured
+
+    def now(self) -> float:
+        """The pacer's monotonic reading."""
+        return self._mono()
+
+    @staticmethod
+    def is_group(chat_id: int) -> bool:
+        """Groups, supergroups and channels have negative ids."""
+        return chat_id < 0
+
+    def _chat(self, chat_id: int, now: float) -> _Chat:
+        state = self._chats.get(chat_id)
+        if state is None:
+            state = _Chat(tokens=self.limits.chat_burst, stamp=now)
+            if self.is_group(chat_id):
+                state.window = deque(maxlen=self.limits.group_per_minute)
+            self._chats[chat_id] = state
+        return state
+
+    def chat_wait(self, chat_id: int) -> float:
+        """Seconds this chat must still wait (hold, bucket, group window); 0 when it may send."""
+        now = self._mono()
+        state = self._chat(chat_id, now)
+        lim = self.limits
+        state.tokens = min(lim.chat_burst, state.tokens + (now - state.stamp) * lim.chat_rate)
+        state.stamp = now
+        waits = [state.hold_until - now, (1.0 - state.tokens) / lim.chat_rate]
+        window = state.window
+        if window is not None and len(window) >= lim.group_per_minute:
+            waits.append(window[0] + 60.0 - now)
+        return max(0.0, *waits)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Return when a message to `chat_id` may go out now."""
+        while True:
+            wait = self.chat_wait(chat_id)
+            if wait <= 0:
+                break
+            await self._sleep(wait)
+        sent_at = await self._global_gate()
+        state = self._chat(chat_id, sent_at)
+        state.tokens -= 1.0
+        state.last_used = sent_at
+        if state.window is not None:
+            state.window.append(sent_at)
+        self._maybe_sweep(sent_at)
+
+    async def _global_gate(self) -> float:
+        """One message at a time through the global gate (FIFO): at most `global_rate` in the
+        trailing second, spaced by at least `global_min_gap_s`, measured from the actual times
+        (so a stalled event loop never releases a burst)."""
+        lim = self.limits
+        cap = max(1, int(lim.global_rate))
+        async with self._lock:
+            while True:
+                now = self._mono()
+                window = self._window
+                while window and now - window[0] >= 1.0:
+                    window.popleft()
+                wait = self._next_slot - now
+                if len(window) >= cap:  # (+1 ms: a second is never rounded down)
+                    wait = max(wait, window[0] + 1.001 - now)
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            self._next_slot = now + lim.global_min_gap_s
+            window.append(now)
+            return now
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram said retry_after for this chat: hold it (and only it)."""
+        now = self._mono()
+        state = self._chat(chat_id, now)
+        state.hold_until = max(state.hold_until, now + max(0.0, seconds))
+        state.tokens = min(state.tokens, 0.0)
+        self.holds += 1
+
+    def held_until(self, chat_id: int) -> float:
+        state = self._chats.get(chat_id)
+        return 0.0 if state is None else state.hold_until
+
+    def forget(self, chat_id: int) -> None:
+        self._chats.pop(chat_id, None)
+
+    def tracked(self) -> int:
+        return len(self._chats)
+
+    def _maybe_sweep(self, now: float) -> None:
+        if now < self._sweep_at:
+            return
+        self._sweep_at = now + 30.0
+        idle = self.limits.idle_forget_s
+        stale = [
+            cid
+            for cid, s in self._chats.items()
+            if now - s.last_used > idle
+            and s.hold_until < now
+            and (s.window is None or not s.window or now - s.window[-1] > 60.0)
+        ]
+        for cid in stale:
+            del self._chats[cid]

@@ -1,0 +1,57 @@
+"""What delivery needs from the rest of the system, as Protocols (any object that fits will do).
+
+`StorySource` is the part of `storage.store.Store` delivery reads; `Operations` is the operator
+actions the lead's runner wires in (pause/resume a source, reload rules.yaml, source health).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from core.health import SourceHealth
+from core.story import StoryView
+
+
+class SearchHitLike(Protocol):
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def published(self) -> datetime | None: ...
+
+    @property
+    def first_seen(self) -> datetime: ...
+
+
+class StorySource(Protocol):
+    def stories_since(
+        self, since: datetime, topics: Collection[str] | None = None
+    ) -> list[StoryView]: ...
+
+    def story(self, story_id: int) -> StoryView | None: ...
+
+    def search(self, query: str, limit: int = 10) -> Sequence[SearchHitLike]: ...
+
+
+class Operations(Protocol):
+    """Operator actions behind /pause, /resume, /reload and /sources."""
+
+    def pause(self, name: str) -> bool:
+        """Pause the source called `name`; False when there is no such source."""
+        ...
+
+    def resume(self, name: str) -> bool: ...
+
+    def reload(self) -> list[str]:
+        """Reload rules.yaml; the errors found ([] when the new rules are running)."""
+        ...
+
+    def health(self) -> dict[str, SourceHealth]: ...

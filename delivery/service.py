@@ -1,0 +1,273 @@
+"""The delivery service: from stories to outbox rows, digests on a schedule, and the sender.
+
+`DeliveryService` is what the runner (`bot.py run`) starts and stops. It turns a new story into
+instant alerts (`on_new_story`), runs the digest job every minute on the shared APScheduler 3
+scheduler (`run_digests`), keeps the `OutboxSender` draining, and with a Telegram application
+also runs the bot's long polling. Without a token it delivers to the terminal (chat 0).
+Subscriber settings live in the DeliveryStore; composition is in compose.py; timing in cadence.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from config.model import Rules
+from core.clock import Clock, SystemClock
+from core.log import event
+from core.story import StoryView
+from delivery import cadence, compose, render
+from delivery.i18n import lang_or_default
+from delivery.ports import Operations, StorySource
+from delivery.sender import OutboxSender
+from delivery.terminal import TERMINAL_CHAT
+from storage.delivery_store import DeliveryStore, Part, Subscriber
+
+LOG = logging.getLogger(__name__)
+DIGEST_JOB = "delivery:digests"
+
+
+def admins_from_env(value: str | None = None) -> set[int]:
+    """SAHELWATCH_ADMINS: comma-separated Telegram user ids (bad entries are skipped)."""
+    raw = os.environ.get("SAHELWATCH_ADMINS", "") if value is None else value
+    out: set[int] = set()
+    for piece in raw.split(","):
+        piece = piece.strip()
+        if piece.lstrip("-").isdigit():
+            out.add(int(piece))
+    return out
+
+
+class DeliveryService:
+    """Alerts, digests, subscribers and the send loop, for one set of rules at a time."""
+
+    def __init__(
+        self,
+        rules: Rules,
+        store: DeliveryStore,
+        sender: OutboxSender,
+        stories: StorySource | None = None,
+        *,
+        ops: Operations | None = None,
+        clock: Clock | None = None,
+        scheduler: AsyncIOScheduler | None = None,
+        application: Any = None,
+        terminal: bool = False,
+        lookback: timedelta = timedelta(hours=24),
+        digest_every_s: float = 60.0,
+        poll_timeout_s: float = 10.0,
+    ) -> None:
+        self.rules = rules
+        self.store = store
+        self.sender = sender
+        self.stories = stories
+        self.ops = ops
+        self.clock = clock or SystemClock()
+        self._own_scheduler = scheduler is None
+        self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+        self.application = application
+        self.terminal = terminal
+        self.lookback = lookback
+        self.digest_every_s = digest_every_s
+        self.poll_timeout_s = poll_timeout_s
+        self.env_admins = admins_from_env()
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    def update_rules(self, rules: Rules) -> None:
+        """Live reload: new topics, labels, defaults and access apply from now on."""
+        self.rules = rules
+
+    @property
+    def tz(self) -> tzinfo:
+        return cadence.zone(self.rules.delivery.timezone)
+
+    @property
+    def admins(self) -> set[int]:
+        return set(self.rules.access.admins) | self.env_admins
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admins
+
+    def may_use(self, user_id: int | None, chat_id: int) -> bool:
+        """Open access, or an allow-listed user or chat (admins always may)."""
+        access = self.rules.access
+        if access.mode == "open" or self.is_admin(user_id):
+            return True
+        allowed = set(access.allow)
+        return chat_id in allowed or (user_id is not None and user_id in allowed)
+
+    def default_topics(self) -> list[str]:
+        wanted = self.rules.delivery.default_topics
+        return [t for t in self.rules.topics if not wanted or t in wanted]
+
+    def subscribe(
+        self,
+        chat_id: int,
+        chat_type: str,
+        title: str = "",
+        thread_id: int | None = None,
+        lang: str | None = None,
+    ) -> tuple[Subscriber, bool]:
+        d = self.rules.delivery
+        return self.store.subscribe(
+            chat_id,
+            chat_type=chat_type,
+            title=title,
+            thread_id=thread_id,
+            topics=self.default_topics(),
+            mode=d.default_mode,
+            daily_at=cadence.parse_hhmm(d.daily_at) or "07:00",
+            lang=lang_or_default(lang, lang_or_default(d.default_lang)),
+            now=self.clock.now(),
+        )
+
+    # -- alerts and digests -----------------------------------------------------------------------
+
+    def on_new_story(self, story: StoryView, rules: Rules | None = None) -> int:
+        """A story is new or gained topics: alert every subscriber it is urgent for, now (or when
+        their quiet hours end). Returns the number of alerts queued. A story already delivered or
+        queued for a chat is never queued again."""
+        if rules is not None:
+            self.rules = rules
+        now = self.clock.now()
+        queued = 0
+        for sub in self.store.active_subscribers():
+            if not compose.story_topics(story, sub.topics, self.rules):
+                continue
+            if sub.mode != "instant" and not compose.is_urgent(story, sub.topics, self.rules):
+                continue  # it waits for the digest
+            if not self.store.undelivered(sub.chat_id, [story.id]):
+                continue
+            message = compose.alert_text(story, sub.topics, self.rules, sub.lang, self.tz)
+            ids = self.store.enqueue(
+                sub.chat_id,
+                sub.thread_id,
+                "alert",
+                [Part(message.text, message.story_ids)],
+                now=now,
+                not_before=cadence.release_time(_quiet(sub), now, self.tz),
+            )
+            queued += bool(ids)
+        if queued:
+            event("alert", story.source, story=story.id, queued=queued)
+            self.sender.wake()
+        return queued
+
+    # The runner may call it under either name.
+    enqueue_story = on_new_story
+
+    def notify_admins(self, text: str) -> int:
+        """Queue an operator notice (a paused source, a refused rules edit) to every admin, or
+        to the terminal without a token. Returns how many chats it was queued for."""
+        body = "\n".join(render.esc(line, 1000) for line in text.splitlines() if line.strip())
+        chats = [TERMINAL_CHAT] if self.terminal else sorted(self.admins)
+        now = self.clock.now()
+        for chat in chats:
+            self.store.enqueue(chat, None, "notice", [Part(f"⚠️ {body}")], now=now, not_before=now)
+        if chats:
+            self.sender.wake()
+        return len(chats)
+
+    def run_digests(self, now: datetime | None = None) -> int:
+        """Queue the digests that are due (hourly/daily, outside quiet hours). Returns how many."""
+        now = now or self.clock.now()
+        done = 0
+        for sub in self.store.active_subscribers():
+            if sub.mode == "instant" or cadence.in_quiet(_quiet(sub), now, self.tz):
+                continue
+            if cadence.digest_due(sub.mode, sub.daily_at, sub.last_digest_at, now, self.tz):
+                done += bool(self.digest_for(sub, now))
+        if done:
+            self.sender.wake()
+        return done
+
+    def digest_for(self, sub: Subscriber, now: datetime | None = None) -> list[int]:
+        """Queue a digest of the subscriber's undelivered stories now; the outbox ids ([] when
+        there was nothing new). Records the digest time either way."""
+        now = now or self.clock.now()
+        if self.stories is None:
+            return []
+        topics = compose.followed(sub.topics, self.rules)
+        for _ in range(3):
+            candidates = self.stories.stories_since(now - self.lookback, topics)
+            fresh = set(self.store.undelivered(sub.chat_id, [s.id for s in candidates]))
+            parts = compose.digest_parts(
+                [s for s in candidates if s.id in fresh], sub.topics, self.rules, sub.lang, self.tz
+            )
+            if not parts:
+                self.store.set_last_digest(sub.chat_id, now)
+                return []
+            ids = self.store.enqueue(
+                sub.chat_id,
+                sub.thread_id,
+                "digest",
+                [Part(p.text, p.story_ids) for p in parts],
+                now=now,
+                not_before=now,
+                batch=f"digest:{sub.chat_id}:{now.isoformat(timespec='seconds')}",
+                digest_at=now,
+            )
+            if ids:
+                event("digest", "delivery", chat=sub.chat_id, parts=len(ids))
+                self.sender.wake()
+                return ids
+        return []
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the sender, the digest job and (with a token) the bot's long polling."""
+        if self.terminal:
+            sub = self.store.subscriber(TERMINAL_CHAT)
+            if sub is None or not sub.active:
+                self.subscribe(TERMINAL_CHAT, "terminal", "terminal")
+        self.sender.start()
+        self.scheduler.add_job(
+            self._digest_tick,
+            "interval",
+            seconds=self.digest_every_s,
+            id=DIGEST_JOB,
+            name="digests",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=self.clock.now(),
+        )
+        if self._own_scheduler and not self.scheduler.running:
+            self.scheduler.start()
+        if self.application is not None:
+            from delivery.app import start_application  # PTB wiring, only with a token
+
+            await start_application(self.application, self.poll_timeout_s)
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            from delivery.app import stop_application
+
+            await stop_application(self.application)
+        if self.scheduler.get_job(DIGEST_JOB) is not None:
+            self.scheduler.remove_job(DIGEST_JOB)
+        if self._own_scheduler and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.sender.stop()
+
+    async def _digest_tick(self) -> None:
+        try:
+            self.run_digests()
+        except Exception:  # the job must keep running next minute
+            LOG.exception("digest job failed")
+
+
+def _quiet(sub: Subscriber) -> tuple[int, int] | None:
+    if sub.quiet_start is None or sub.quiet_end is None:
+        return None
+    return (sub.quiet_start, sub.quiet_end)
+
+
+quiet_of = _quiet

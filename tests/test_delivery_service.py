@@ -1,0 +1,210 @@
+"""The service's decisions, delivered to the terminal (no token): who gets an alert, who waits for
+the digest, quiet hours, hourly/daily digests on a pinned clock, and a story delivered once."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core.clock import FixedClock
+from delivery.app import api_urls, build_service
+from delivery.pacing import Limits, Pacer
+from delivery.sender import OutboxSender
+from delivery.service import DIGEST_JOB, DeliveryService, admins_from_env
+from delivery.terminal import TERMINAL_CHAT, TerminalTransport
+from tests.test_delivery_support import MemoryStories, make_rules, open_store, story
+
+NOON = datetime(2026, 8, 13, 12, 0, tzinfo=UTC)
+URGENT = ("russia_military_africa",)
+
+
+def make(
+    tmp_path: Path, mode: str = "instant"
+) -> tuple[DeliveryService, MemoryStories, FixedClock, io.StringIO]:
+    clock = FixedClock(NOON)
+    store = open_store(tmp_path)
+    stories = MemoryStories(store)
+    out = io.StringIO()
+    sender = OutboxSender(
+        store,
+        TerminalTransport(out),
+        Pacer(Limits(chat_rate=100, chat_burst=100)),
+        clock,
+        poll_s=0.05,
+    )
+    service = DeliveryService(
+        make_rules(default_mode=mode), store, sender, stories, clock=clock, terminal=True
+    )
+    return service, stories, clock, out
+
+
+async def test_hourly_subscriber_gets_urgent_now_and_the_rest_in_the_digest(tmp_path: Path) -> None:
+    service, stories, clock, out = make(tmp_path, "hourly")
+    service.subscribe(1, "private")
+    urgent = story(1, "Wagner convoy & <trucks>", topics=URGENT, entities=("wagner",), at=NOON)
+    calm = story(2, "Haftar visit", at=NOON)
+    stories.add(urgent, calm)
+    assert service.on_new_story(urgent) == 1
+    assert service.on_new_story(calm) == 0  # waits for the digest
+    assert service.on_new_story(urgent) == 0  # never twice
+    assert service.run_digests(clock.now()) == 0  # the hour has not turned
+    clock.advance(3600)
+    assert service.run_digests(clock.now()) == 1
+    service.sender.start()
+    assert await service.sender.drain(10)
+    await service.sender.stop()
+    text = out.getvalue()
+    assert text.index("Wagner convoy & <trucks>") < text.index("Haftar visit")
+    assert text.count("Wagner convoy") == 1 and text.count("Haftar visit") == 1
+    assert "Digest · 1 story" in text
+
+
+async def test_quiet_hours_hold_messages_until_they_end(tmp_path: Path) -> None:
+    service, stories, clock, out = make(tmp_path, "instant")
+    service.subscribe(1, "private")
+    service.store.update_settings(1, clock.now(), quiet=(11, 13))  # noon is quiet (UTC)
+    s = story(1, "Wagner", topics=URGENT, at=NOON)
+    stories.add(s)
+    assert service.on_new_story(s) == 1
+    [row] = service.store.outbox_for_chat(1)
+    assert row.not_before == datetime(2026, 8, 13, 13, 0, tzinfo=UTC)
+    service.sender.start()
+    assert await service.sender.drain(5)  # nothing due yet
+    assert "Wagner" not in out.getvalue()
+    clock.advance(3600)
+    assert await service.sender.drain(5)
+    await service.sender.stop()
+    assert "Wagner" in out.getvalue()
+
+
+def test_instant_mode_alerts_every_followed_story_and_unfollowed_none(tmp_path: Path) -> None:
+    service, stories, clock, _out = make(tmp_path, "instant")
+    service.subscribe(1, "private")
+    service.subscribe(2, "private")
+    service.store.update_settings(2, clock.now(), topics=["russia_military_africa"])
+    calm = story(1, "Haftar visit", at=NOON)
+    stories.add(calm)
+    assert service.on_new_story(calm) == 1  # chat 1 only
+    assert [r.chat_id for r in service.store.outbox_for_chat(1)] == [1]
+    assert service.store.outbox_for_chat(2) == []
+
+
+def test_daily_digest_at_the_chosen_time(tmp_path: Path) -> None:
+    service, stories, clock, _out = make(tmp_path, "daily")
+    service.subscribe(1, "private")
+    service.store.update_settings(1, clock.now(), daily_at="18:30")
+    stories.add(story(1, "Haftar visit", at=NOON))
+    clock.advance(6 * 3600 + 29 * 60)  # 18:29
+    assert service.run_digests() == 0
+    clock.advance(60)  # 18:30
+    assert service.run_digests() == 1
+    assert service.run_digests() == 0
+
+
+async def test_terminal_service_without_token(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    stories = MemoryStories(store)
+    out = io.StringIO()
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    service = build_service(make_rules(), store, stories, token="", scheduler=scheduler, stream=out)
+    assert service.terminal and service.application is None
+    await service.start()
+    try:
+        sub = store.subscriber(TERMINAL_CHAT)
+        assert sub is not None and sub.active and sub.chat_type == "terminal"
+        assert scheduler.get_job(DIGEST_JOB) is not None  # on the runner's scheduler
+        s = story(7, "Wagner & Africa Corps", topics=URGENT, at=service.clock.now())
+        stories.add(s)
+        assert service.on_new_story(s) == 1
+        assert await service.sender.drain(10)
+        assert "Alert · Russian military in Africa" in out.getvalue()
+        assert "Wagner & Africa Corps" in out.getvalue()
+    finally:
+        await service.stop()
+    assert scheduler.get_job(DIGEST_JOB) is None
+
+
+def test_api_url_and_admins_from_environment(monkeypatch: object) -> None:
+    assert api_urls("http://127.0.0.1:8081/") == (
+        "http://127.0.0.1:8081/bot",
+        "http://127.0.0.1:8081/file/bot",
+    )
+    assert api_urls("http://h/bot") == ("http://h/bot", "http://h/file/bot")
+    assert admins_from_env(" 12, x, 34 ,") == {12, 34}
+
+
+def test_daily_time_is_in_the_rules_timezone(tmp_path: Path) -> None:
+    service, stories, clock, _out = make(tmp_path, "daily")
+    rules = service.rules
+    service.update_rules(
+        dataclasses.replace(
+            rules, delivery=dataclasses.replace(rules.delivery, timezone="Africa/Tripoli")
+        )
+    )
+    service.subscribe(1, "private")
+    service.store.update_settings(1, clock.now(), daily_at="18:30")  # 16:30 UTC
+    stories.add(story(1, "Haftar visit", at=NOON))
+    clock.advance(4 * 3600 + 29 * 60)  # 16:29 UTC
+    assert service.run_digests() == 0
+    clock.advance(60)
+    assert service.run_digests() == 1
+
+
+async def test_with_the_real_store_sharing_its_connection(tmp_path: Path) -> None:
+    from config.model import Stories
+    from core.items import Item
+    from matching.result import Hit, MatchResult, TopicResult
+    from storage.db import open_state
+    from storage.delivery_store import DeliveryStore
+    from storage.store import Store
+
+    clock = FixedClock(NOON)
+    store = Store(open_state(str(tmp_path)), clock, Stories())
+    dstore = DeliveryStore(store.conn)  # one connection, one writer
+    out = io.StringIO()
+    sender = OutboxSender(
+        dstore, TerminalTransport(out), Pacer(Limits(chat_rate=100, chat_burst=100)), clock
+    )
+    service = DeliveryService(make_rules(default_mode="hourly"), dstore, sender, store, clock=clock)
+    service.subscribe(1, "private")
+
+    def ingest(guid: str, title: str, source: str, topic: str, entity: str):
+        item = Item(
+            source=source,
+            url=f"https://{source}.example/{guid}",
+            guid=guid,
+            title=title,
+            lang="en",
+            published=clock.now(),
+        )
+        hit = Hit(title, entity, None, "en", 0, 1, "title", entity)
+        match = MatchResult(guid, (TopicResult(topic, True, 3.0, 1.0, (hit,)),), (entity,), (hit,))
+        return store.ingest(item, match, {entity: "organisation"})
+
+    first = ingest(
+        "a1", "Wagner fighters leave Mali for Libya", "alpha", "russia_military_africa", "wagner"
+    )
+    assert first.story_is_new
+    assert service.on_new_story(first.story) == 1
+    again = ingest(
+        "b1", "Wagner fighters leave Mali for Libya", "beta", "russia_military_africa", "wagner"
+    )
+    assert again.story_id == first.story_id
+    assert service.on_new_story(again.story) == 0  # a later copy never re-alerts
+    calm = ingest(
+        "c1",
+        "Saddam Haftar meets Traoré in Ouagadougou",
+        "gamma",
+        "libya_diplomacy",
+        "saddam_haftar",
+    )
+    assert service.on_new_story(calm.story) == 0
+    clock.advance(3600)
+    assert service.run_digests() == 1
+    assert [len(r.story_ids) for r in dstore.outbox_for_chat(1)] == [1, 1]
+    hits = store.search("Ouagadougou", 5)
+    assert hits and hits[0].title.startswith("Saddam Haftar")

@@ -1,0 +1,158 @@
+"""Shared helpers for the delivery tests (no tests here): rules, stories, a story source."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from config.model import Access, Delivery, Entity, Rules, Term, Topic
+from core.story import StoryView
+from storage.delivery_store import DeliveryStore
+
+T0 = datetime(2026, 8, 13, 4, 0, tzinfo=UTC)
+TOKEN = "123456:TEST-token"
+
+
+def make_rules(
+    *,
+    admins: tuple[int, ...] = (),
+    access: str = "open",
+    allow: tuple[int, ...] = (),
+    default_mode: str = "instant",
+    max_stories: int = 40,
+) -> Rules:
+    entities = {
+        "saddam_haftar": Entity(
+            "saddam_haftar",
+            "person",
+            {"en": "Saddam Haftar", "fr": "Saddam Haftar", "ar": "صدام حفتر"},
+            {"en": ("Saddam Haftar",)},
+        ),
+        "wagner": Entity(
+            "wagner",
+            "organisation",
+            {"en": "Wagner", "fr": "Wagner", "ar": "فاغنر"},
+            {"en": ("Wagner",)},
+        ),
+        "burkina_faso": Entity(
+            "burkina_faso",
+            "place",
+            {"en": "Burkina Faso", "fr": "Burkina Faso", "ar": "بوركينا فاسو"},
+            {"en": ("Burkina Faso",)},
+        ),
+    }
+    topics = {
+        "russia_military_africa": Topic(
+            "russia_military_africa",
+            {
+                "en": "Russian military in Africa",
+                "fr": "Armée russe en Afrique",
+                "ar": "الوجود العسكري الروسي في أفريقيا",
+            },
+            "instant",
+            1.0,
+            (Term(1.0, entity="wagner", key="wagner"),),
+        ),
+        "libya_diplomacy": Topic(
+            "libya_diplomacy",
+            {"en": "Libya diplomacy", "fr": "Diplomatie libyenne", "ar": "الدبلوماسية الليبية"},
+            "digest",
+            1.0,
+            (Term(1.0, entity="saddam_haftar", key="saddam_haftar"),),
+        ),
+    }
+    return Rules(
+        path="rules.yaml",
+        entities=entities,
+        topics=topics,
+        delivery=Delivery(default_mode=default_mode, max_stories_per_digest=max_stories),  # type: ignore[arg-type]  # test values are valid modes
+        access=Access(mode=access, admins=admins, allow=allow),  # type: ignore[arg-type]  # "open"/"allowlist"
+    )
+
+
+def story(
+    sid: int,
+    title: str = "",
+    *,
+    topics: tuple[str, ...] = ("libya_diplomacy",),
+    entities: tuple[str, ...] = ("saddam_haftar",),
+    sources: tuple[str, ...] = ("Outlet A",),
+    at: datetime | None = None,
+    url: str = "",
+) -> StoryView:
+    moment = at or (T0 + timedelta(minutes=sid))
+    return StoryView(
+        id=sid,
+        title=title or f"Story number {sid}",
+        url=url or f"https://news.example/{sid}?a=1&b=2",
+        source=sources[0],
+        lang="en",
+        published=moment,
+        first_seen=moment,
+        last_seen=moment,
+        topics=topics,
+        entities=entities,
+        sources=sources,
+        languages=("en",),
+    )
+
+
+@dataclass
+class Hit:
+    title: str
+    url: str
+    source: str
+    published: datetime | None
+    first_seen: datetime
+
+
+class MemoryStories:
+    """A StorySource over a list, which also files each story in the `stories` table (the
+    deliveries table references it)."""
+
+    def __init__(self, store: DeliveryStore) -> None:
+        self.store = store
+        self.items: dict[int, StoryView] = {}
+
+    def add(self, *views: StoryView) -> None:
+        for v in views:
+            self.items[v.id] = v
+            self.store.conn.execute(
+                "INSERT OR IGNORE INTO stories(id, title, url, source, first_seen, last_seen, sources)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (
+                    v.id,
+                    v.title,
+                    v.url,
+                    v.source,
+                    v.first_seen.isoformat(),
+                    v.last_seen.isoformat(),
+                    json.dumps(list(v.sources)),
+                ),
+            )
+
+    def stories_since(
+        self, since: datetime, topics: Collection[str] | None = None
+    ) -> list[StoryView]:
+        out = [s for s in self.items.values() if s.first_seen >= since]
+        if topics is not None:
+            out = [s for s in out if set(s.topics) & set(topics)]
+        return sorted(out, key=lambda s: s.first_seen, reverse=True)
+
+    def story(self, story_id: int) -> StoryView | None:
+        return self.items.get(story_id)
+
+    def search(self, query: str, limit: int = 10) -> list[Hit]:
+        q = query.lower()
+        return [
+            Hit(s.title, s.url, s.source, s.published, s.first_seen)
+            for s in self.items.values()
+            if q in s.title.lower()
+        ][:limit]
+
+
+def open_store(tmp: Path) -> DeliveryStore:
+    return DeliveryStore.open(tmp / "sahelwatch.db")
