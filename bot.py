@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli import rules_cmds
+from cli import rules_cmds, service_cmds, stories
 from core import log
 
-COMMANDS = (rules_cmds,)
+COMMANDS = (rules_cmds, service_cmds, stories)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log.setup(args.log_level, args.log_json)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
     return code
 
 

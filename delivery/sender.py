@@ -39,6 +39,7 @@ from delivery.transport import (
     SendError,
     Transport,
 )
+from ops.metrics import MESSAGES_SENT_TOTAL, TELEGRAM_429_TOTAL
 from storage.delivery_store import DeliveryStore, OutboxRow
 
 LOG = logging.getLogger(__name__)
@@ -199,9 +200,14 @@ class OutboxSender:
             return self._failed(row, exc)
         self.store.mark_sent(row.id, chat_id, message_id, self.clock.now())
         self.stats.sent += 1
+        MESSAGES_SENT_TOTAL.inc()
         if self.on_sent is not None:
             self.on_sent(row, message_id)
         return True
+
+    def _count_429(self) -> None:
+        self.stats.retry_after += 1
+        TELEGRAM_429_TOTAL.inc()
 
     async def _reconcile(self, row: OutboxRow) -> bool:
         """A row left in flight: find it in the chat, or send it again."""
@@ -218,7 +224,7 @@ class OutboxSender:
                     found = await self.transport.probe(chat_id, message_id, row.text)
                 except RetryLater as exc:
                     self.pacer.hold(chat_id, exc.seconds)
-                    self.stats.retry_after += 1
+                    self._count_429()
                     continue
                 except SendError as exc:
                     return self._failed(row, exc, probing=True)
@@ -240,7 +246,7 @@ class OutboxSender:
         now = self.clock.now()
         if isinstance(exc, RetryLater):
             self.pacer.hold(chat_id, exc.seconds)
-            self.stats.retry_after += 1
+            self._count_429()
             self.store.mark_pending(row.id, str(exc), row.not_before)
             return True
         if isinstance(exc, ChatGone):
@@ -301,7 +307,7 @@ class OutboxSender:
                     message_id = await self.transport.send(chat_id, text, thread_id, markup)
                 except RetryLater as exc:
                     self.pacer.hold(chat_id, exc.seconds)
-                    self.stats.retry_after += 1
+                    self._count_429()
                     wait = exc.seconds
                 except ChatGone as exc:
                     self.store.deactivate(chat_id, f"telegram: {exc}", self.clock.now())

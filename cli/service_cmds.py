@@ -1,0 +1,164 @@
+"""`once`, `run` and `sources`: poll and deliver once, run the service, show source health."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from datetime import datetime
+from typing import Any
+
+from cli.common import add_command, rules_or_exit
+from core.errors import RulesError, SahelWatchError
+from core.health import SourceHealth
+from runner.service import Service
+
+
+def register(sub: Any) -> None:
+    add_command(
+        sub,
+        "once",
+        "poll every source once, match, store, deliver, then exit",
+        run_once,
+        "Poll every enabled source once, match the items, store them, and deliver new stories\n"
+        "(to Telegram with TELEGRAM_BOT_TOKEN, else to the terminal). Exit 0 when the cycle ran\n"
+        "(even if some sources failed: see `sources`), 1 when the rules are invalid.",
+    )
+    run = add_command(
+        sub,
+        "run",
+        "the long-running service: watchers, digests, the bot",
+        run_service,
+        "Run until SIGTERM or Ctrl-C: every source on its own schedule, digests, and the bot\n"
+        "(long polling with TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL points at another Bot API\n"
+        "server). Without a token, messages go to the terminal. Edits to the rules file are\n"
+        "picked up live; a broken edit is refused and the old rules keep running. A second\n"
+        "signal exits at once.",
+    )
+    run.add_argument(
+        "--http",
+        default=os.environ.get("SAHELWATCH_HTTP", ""),
+        metavar="HOST:PORT",
+        help="serve /healthz and /metrics here (default: $SAHELWATCH_HTTP, off when empty)",
+    )
+    run.add_argument(
+        "--reload-every",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often to look for an edited rules file (default 2)",
+    )
+    add_command(
+        sub,
+        "sources",
+        "each source's health as a table",
+        show_sources,
+        "Each source in the rules with its health from the state database: last attempt, last\n"
+        "success, HTTP status, items seen, errors (in a row / in all), next check, last error.",
+    )
+
+
+def _service(args: argparse.Namespace) -> Service | None:
+    try:
+        return Service(args.rules, args.state)
+    except RulesError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+    except SahelWatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return None
+
+
+def run_once(args: argparse.Namespace) -> int:
+    service = _service(args)
+    if service is None:
+        return 1
+
+    async def go() -> None:
+        try:
+            reports = await service.once()
+        finally:
+            await service.close()
+        for report in reports:
+            status = "ok" if report.ok else f"FAILED: {report.error}"
+            print(
+                f"{report.source}: {status}; {report.items} items, {report.new_items} new, "
+                f"{report.matched} on topic",
+                file=sys.stderr,
+            )
+
+    asyncio.run(go())
+    return 0
+
+
+def run_service(args: argparse.Namespace) -> int:
+    service = _service(args)
+    if service is None:
+        return 1
+    from runner.live import Live  # the optional parts: reload watcher, HTTP endpoint
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        signals = 0
+
+        def on_signal() -> None:
+            nonlocal signals
+            signals += 1
+            if signals > 1:
+                os._exit(130)  # a second signal: leave at once (SQLite's WAL keeps the data safe)
+            stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal)
+        live = Live(service, http=args.http, reload_every_s=args.reload_every)
+        await live.start()
+        try:
+            await service.run(stop)
+        finally:
+            await live.stop()
+            await service.close()
+
+    asyncio.run(go())
+    return 0
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def show_sources(args: argparse.Namespace) -> int:
+    rules = rules_or_exit(args)
+    if rules is None:
+        return 1
+    from core.clock import SystemClock
+    from storage.db import open_state
+    from storage.store import Store
+
+    store = Store(open_state(args.state), SystemClock(), rules.stories)
+    health = store.load_health()
+    header = ("source", "kind", "state", "last attempt", "last success", "status", "items",
+              "errors", "next check", "last error")  # fmt: skip
+    rows = [header]
+    for source in rules.sources:
+        h = health.get(source.name) or SourceHealth(name=source.name)
+        state = (
+            "disabled" if not source.enabled
+            else "paused" if h.paused
+            else "failing" if h.failures
+            else "ok" if h.last_success
+            else "new"
+        )  # fmt: skip
+        rows.append((
+            source.name, source.kind, state, _when(h.last_attempt), _when(h.last_success),
+            str(h.status or "-"), str(h.items_seen), f"{h.failures}/{h.error_count}",
+            _when(h.next_check), (h.last_error[:60] if h.failures else "") or "-",
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0

@@ -1,0 +1,172 @@
+"""One source's trip through the flow: poll -> match (-> full text) -> store -> hand to delivery.
+
+`Pipeline.poll_source(source)` is what the scheduler calls when a source is due and what `once`
+calls for every source. It never raises for a source's failure: the failure lands on that
+source's health (and, when the source gets paused, in a notice to the operators), and the other
+sources carry on. Each stage logs one structured event with the source's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from config.model import Rules, Source
+from core.clock import Clock
+from core.health import SourceHealth
+from core.items import Item
+from core.log import event
+from core.story import StoryView
+from matching.engine import Matcher
+from matching.result import MatchResult
+from ops.metrics import (
+    ITEMS_TOTAL,
+    MATCHES_TOTAL,
+    POLL_ERRORS_TOTAL,
+    POLL_SECONDS,
+    POLLS_TOTAL,
+    STORIES_TOTAL,
+)
+from storage.store import Store
+from watchers.fulltext import enrich
+from watchers.http import Fetcher
+from watchers.poll import poll
+from watchers.schedule import after_poll, pause_notice, paused_now, resumed_now
+
+LOG = logging.getLogger(__name__)
+NEAR_MISS = 0.5  # a headline reaching half a topic's threshold is worth reading in full
+
+
+class StorySink(Protocol):
+    """Where new stories and operator notices go (delivery, or a test double)."""
+
+    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None: ...
+
+    async def notify_admins(self, text: str) -> None: ...
+
+
+@dataclass
+class CycleReport:
+    """What one poll of one source did (for `once`, tests and metrics)."""
+
+    source: str
+    ok: bool
+    error: str = ""
+    items: int = 0
+    new_items: int = 0
+    matched: int = 0
+    stories: list[int] = field(default_factory=list)
+
+
+class Pipeline:
+    """The stages wired together for the current rules (swap `rules` to reload)."""
+
+    def __init__(
+        self,
+        rules: Rules,
+        store: Store,
+        fetcher: Fetcher,
+        sink: StorySink,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.sink = sink
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.paused: set[str] = set()  # paused by an admin (/pause NAME)
+        self.reports: list[CycleReport] = []
+        self.use(rules)
+
+    def use(self, rules: Rules) -> None:
+        """Switch to new rules (already validated): one assignment, so in-flight polls finish
+        with the matcher they started with."""
+        matcher = Matcher.from_rules(rules)
+        self.rules, self.matcher = rules, matcher
+        self.entity_kinds = {e.id: e.kind for e in rules.entities.values()}
+
+    def health(self, name: str) -> SourceHealth:
+        return self.store.load_health().get(name) or SourceHealth(name=name)
+
+    async def poll_source(self, source: Source) -> SourceHealth:
+        before = self.health(source.name)
+        if source.name in self.paused:
+            event("poll", source.name, skipped="paused by an admin")
+            return before
+        rules, matcher = self.rules, self.matcher
+        outcome = await poll(source, before, self.fetcher, self.clock, seen=self.store.seen)
+        report = CycleReport(source.name, outcome.ok, outcome.error, len(outcome.items))
+        POLLS_TOTAL.inc(source=source.name, ok=outcome.ok)
+        POLL_SECONDS.observe(
+            (outcome.finished - outcome.started).total_seconds(), source=source.name
+        )
+        ITEMS_TOTAL.inc(len(outcome.items), source=source.name)
+        if not outcome.ok:
+            POLL_ERRORS_TOTAL.inc(source=source.name)
+        if outcome.items:
+            await self._process(source, outcome.items, matcher, report)
+        after = after_poll(before, outcome, source, rules.fetch, self.rng)
+        self.store.save_health(after)
+        if paused_now(before, after):
+            await self.sink.notify_admins(pause_notice(after))
+        elif resumed_now(before, after):
+            await self.sink.notify_admins(f"Source {source.name!r} is back: it answered again.")
+        self.reports.append(report)
+        return after
+
+    async def _process(
+        self, source: Source, items: Sequence[Item], matcher: Matcher, report: CycleReport
+    ) -> None:
+        results = [matcher.match_item(item) for item in items]
+        near = {
+            item.guid
+            for item, result in zip(items, results, strict=True)
+            if not item.text and _near_miss(result) and not self.store.seen(item)
+        }
+        if near:
+            enriched = await enrich(items, self.fetcher, want=lambda i: i.guid in near)
+            for index, item in enumerate(enriched):
+                if item.text and item.guid in near:
+                    results[index] = matcher.match_item(item)
+            items = enriched
+        report.matched = sum(1 for r in results if r.matched_topics)
+        for result in results:
+            for topic in result.matched_topics:
+                MATCHES_TOTAL.inc(topic=topic)
+        event(
+            "match",
+            source.name,
+            items=len(items),
+            matched=report.matched,
+            full_text=len(near),
+        )
+        fresh: list[tuple[StoryView, tuple[str, ...]]] = []
+        for item, result in zip(items, results, strict=True):
+            outcome = self.store.ingest(item, result, self.entity_kinds)
+            report.new_items += int(outcome.is_new)
+            STORIES_TOTAL.inc(int(outcome.story_is_new))
+            story = outcome.story
+            if story is not None and story.topics and (outcome.story_is_new or outcome.new_topics):
+                fresh.append((story, tuple(outcome.new_topics)))
+        event("store", source.name, items=len(items), new=report.new_items, stories=len(fresh))
+        for story, new_topics in fresh:
+            report.stories.append(story.id)
+            await self.sink.on_story(story, new_topics)
+
+    async def run_once(self, sources: Sequence[Source] | None = None) -> list[CycleReport]:
+        """Poll every enabled source once, concurrently; return one report per source."""
+        chosen = [s for s in (sources or self.rules.sources) if s.enabled]
+        self.reports = []
+        await asyncio.gather(*(self.poll_source(s) for s in chosen))
+        return list(self.reports)
+
+
+def _near_miss(result: MatchResult) -> bool:
+    return any(
+        not t.matched and t.score > 0 and t.score >= t.threshold * NEAR_MISS for t in result.topics
+    )

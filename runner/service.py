@@ -1,0 +1,196 @@
+"""The running system: every stage wired on one APScheduler, for `run` (forever) and `once`.
+
+`Service` owns the edges' resources (the database connection, the HTTP client, the bot), builds
+the pipeline and the delivery service for the current rules, and implements the operator actions
+(pause, resume, reload, health) that bot commands and the live-reload watcher call. Rules are
+swapped in one step after they validate; a broken edit leaves the old rules running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from config import Rules, load_rules
+from config.model import Source
+from core.clock import Clock, SystemClock
+from core.errors import RulesError
+from core.health import SourceHealth
+from core.log import event
+from core.story import StoryView
+from delivery.app import build_service
+from delivery.service import DeliveryService
+from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
+from ops.reload import file_digest
+from runner.cycle import CycleReport, Pipeline
+from storage.db import DB_NAME, connect, migrate, state_dir
+from storage.delivery_store import DeliveryStore
+from storage.store import Store
+from watchers.http import Fetcher, make_client
+from watchers.scheduler import WatchScheduler
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliverySink:
+    """The pipeline's view of delivery: new stories become alerts, notices go to the admins."""
+
+    delivery: DeliveryService
+
+    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None:
+        self.delivery.on_new_story(story)
+
+    async def notify_admins(self, text: str) -> None:
+        sent = self.delivery.notify_admins(text)
+        event("notice", "operators", admins=sent, text=text, level=logging.WARNING)
+
+
+class Service:
+    """One Sahel Watch instance over a state folder and a rules file."""
+
+    def __init__(
+        self,
+        rules_path: str,
+        state: str | None = None,
+        *,
+        clock: Clock | None = None,
+        token: str | None = None,
+        api_url: str | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.rules_path = rules_path
+        self.rules: Rules = load_rules(rules_path)  # RulesError goes to the caller
+        self.clock = clock or SystemClock()
+        self.db = connect(state_dir(state) / DB_NAME)
+        migrate(self.db)
+        self.store = Store(self.db, self.clock, self.rules.stories)
+        self.delivery_store = DeliveryStore(self.db.conn)
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.client = make_client(self.rules.fetch)
+        self.fetcher = Fetcher(self.client, self.rules.fetch, self.clock)
+        self.delivery = build_service(
+            self.rules,
+            self.delivery_store,
+            self.store,
+            ops=self,
+            scheduler=self.scheduler,
+            clock=self.clock,
+            token=token,
+            api_url=api_url,
+            stream=stream,
+        )
+        self.sink = DeliverySink(self.delivery)
+        self.pipeline = Pipeline(self.rules, self.store, self.fetcher, self.sink, self.clock)
+        self.applied_digest = file_digest(rules_path)
+        self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
+        self.last_success: datetime | None = None
+        self.ready = False
+
+    # -- the cycle ------------------------------------------------------------------------------
+
+    async def _poll(self, source: Source) -> SourceHealth:
+        health = await self.pipeline.poll_source(source)
+        if health.failures == 0 and health.last_success is not None:
+            self.last_success = health.last_success
+            LAST_CYCLE_SUCCESS_TIMESTAMP.set(health.last_success.timestamp())
+        return health
+
+    async def once(self, drain_timeout_s: float = 60.0) -> list[CycleReport]:
+        """Poll every source once, deliver what came of it, and stop."""
+        await self.delivery.start()
+        try:
+            reports = await self.pipeline.run_once()
+            if any(r.ok for r in reports):
+                self.last_success = self.clock.now()
+                LAST_CYCLE_SUCCESS_TIMESTAMP.set(self.last_success.timestamp())
+            self.delivery.run_digests()
+            await self.delivery.sender.drain(drain_timeout_s)
+        finally:
+            await self.delivery.stop()
+        return reports
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set: watchers on their schedules, digests, the bot."""
+        self.watch.replace(self.rules.sources)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        await self.delivery.start()
+        self.ready = True
+        event("service", "runner", state="running", sources=len(self.rules.sources))
+        try:
+            await stop.wait()
+        finally:
+            self.ready = False
+            event("service", "runner", state="stopping")
+            self.watch.shutdown()
+            await self.delivery.stop()
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.db.conn.close()
+
+    # -- operator actions (Operations protocol of delivery) --------------------------------------
+
+    def pause(self, name: str) -> bool:
+        if name not in {s.name for s in self.rules.sources}:
+            return False
+        self.pipeline.paused.add(name)
+        event("pause", name, by="admin")
+        return True
+
+    def resume(self, name: str) -> bool:
+        if name not in self.pipeline.paused:
+            return False
+        self.pipeline.paused.discard(name)
+        source = next((s for s in self.rules.sources if s.name == name), None)
+        if source is not None and self.watch.sources:
+            self.watch.add(source)  # poll it now
+        event("resume", name, by="admin")
+        return True
+
+    def reload(self) -> list[str]:
+        """Load rules.yaml again; apply it when valid. The errors ([] when applied)."""
+        digest = file_digest(self.rules_path)
+        try:
+            rules = load_rules(self.rules_path)
+        except RulesError as exc:
+            errors = [str(issue) for issue in exc.issues]
+            event("reload", "rules", ok=False, errors=len(errors), level=logging.WARNING)
+            return errors
+        self.apply(rules)
+        self.applied_digest = digest
+        return []
+
+    def apply(self, rules: Rules) -> None:
+        """Swap in validated rules: matcher, delivery labels, and the set of scheduled sources."""
+        self.pipeline.use(rules)
+        self.delivery.update_rules(rules)
+        self.rules = rules
+        if self.watch.sources or self.scheduler.running:
+            self.watch.replace(rules.sources)
+        event("reload", "rules", ok=True, topics=len(rules.topics), sources=len(rules.sources))
+
+    def health(self) -> dict[str, SourceHealth]:
+        known = self.store.load_health()
+        return {s.name: known.get(s.name) or SourceHealth(name=s.name) for s in self.rules.sources}
+
+    def status(self) -> dict[str, object]:
+        """What /healthz reports."""
+        pending = self.delivery_store.pending_count()
+        OUTBOX_DEPTH.set(pending)
+        return {
+            "ready": self.ready,
+            "last_successful_cycle": self.last_success.isoformat() if self.last_success else None,
+            "pending_outbox": pending,
+            "sources": len(self.rules.sources),
+            "paused": sorted(self.pipeline.paused),
+        }

@@ -1,0 +1,425 @@
+"""The one writer of the state database: items with their identity and story, matches, source
+health, and retention. Reads are delegated to storage.queries.
+
+One `Store` owns one connection and is used from one thread (plus, for a database file, the
+`storage.checkpoint` thread that copies the WAL back outside the write path; `close()` stops
+it). Every `ingest` is one transaction (BEGIN IMMEDIATE ... COMMIT), so a crash loses at most
+the report being written, never one already committed (WAL, synchronous=NORMAL: a committed
+transaction survives a process crash).
+
+Identity: a report is the item seen again when any of its keys is known: canonical URL (the
+page's canonical link when given), source + GUID, or source + title fingerprint (titles of four
+words or more, within the clustering window). Seen again with another title or text, the item
+is updated in place (row, matches, full-text row, clustering features). A new item joins the
+story `stories.cluster.decide` picks among the candidates the clustering index returns, or
+starts a story of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from config.model import Stories
+from core.clock import Clock
+from core.errors import StoreError
+from core.health import SourceHealth
+from core.items import Item
+from core.log import LOGGER, event
+from core.story import StoryView
+from matching.normalize import normalize
+from matching.result import MatchResult
+from storage import health, queries, retention, story_writes
+from storage.checkpoint import Checkpointer
+from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso, iso_or_none
+from storage.rows import all_keys, content_hash, explanations, identity_keys, new_story_view
+from stories.canonical import canonical_url
+from stories.cluster import MIN_SHARED, Features, build_features, decide, index_keys
+
+MAX_CANDIDATES = 50
+_KEY_RANK = {"url": 0, "guid": 1, "title": 2}
+
+
+class Store:
+    """The state database's one writer (one connection, one thread)."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        clock: Clock,
+        settings: Stories | None = None,
+        background_checkpoint: bool = True,
+    ) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.clock = clock
+        self.settings = settings or Stories()
+        self._checkpointer: Checkpointer | None = None
+        path = _database_file(self.conn)
+        if background_checkpoint and path is not None:
+            # The WAL is copied back by a thread of its own, not inside an ingest's COMMIT.
+            self.conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = Checkpointer(path).start()
+        missing = {"items", "stories", "items_fts", "cluster_keys"} - set(db.table_names())
+        if missing:
+            raise StoreError(f"the state database is not migrated (missing {sorted(missing)})")
+
+    def close(self) -> None:
+        """Stop the checkpoint thread, checkpoint what is left, close the connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+            with suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.conn.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (sqlite errors → StoreError)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot start a transaction: {exc}") from exc
+        try:
+            yield self.conn
+        except BaseException as exc:
+            self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"state database error: {exc}") from exc
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def ingest(
+        self, item: Item, match: MatchResult, entity_kinds: Mapping[str, str]
+    ) -> IngestResult:
+        """Store one report with its match: dedupe, update or cluster it, in one transaction."""
+        now = self.clock.now()
+        hint = item.extra.get("canonical")
+        canon = canonical_url(item.url, hint) if item.url or hint else ""
+        keys = identity_keys(item, canon)
+        with self.transaction() as conn:
+            known = self._known(conn, keys, now)
+            if known is not None:
+                item_id, how = known
+                updated, story_id, new_topics = self._seen_again(
+                    conn, item_id, item, match, entity_kinds, keys, now
+                )
+                is_new, story_is_new, reason = False, False, f"seen again ({how})"
+                if updated:
+                    reason += ", updated"
+            else:
+                is_new, updated = True, False
+                item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
+                    conn, item, match, entity_kinds, keys, canon, now
+                )
+        if story_is_new:
+            view: StoryView | None = new_story_view(story_id, item, match, now)
+        else:
+            view = queries.story_view(self.conn, story_id)
+        if view is None:  # pragma: no cover - the story row was written in the transaction
+            raise StoreError(f"story {story_id} vanished")
+        if LOGGER.isEnabledFor(logging.DEBUG):
+            event("store", item.source, logging.DEBUG, item=item_id, story=story_id, why=reason)
+        return IngestResult(
+            item_id, is_new, updated, story_id, story_is_new, view, new_topics, reason
+        )
+
+    def seen(self, item: Item) -> bool:
+        """Whether `item` is stored already (by canonical URL, GUID, or a recent title): the
+        same test `ingest` makes, without writing. Watchers use it to fetch full text only for
+        new reports."""
+        hint = item.extra.get("canonical")
+        canon = canonical_url(item.url, hint) if item.url or hint else ""
+        return self._known(self.conn, identity_keys(item, canon), self.clock.now()) is not None
+
+    def _known(
+        self, conn: sqlite3.Connection, keys: Sequence[tuple[int, str]], now: datetime
+    ) -> tuple[int, str] | None:
+        """The stored item one of `keys` names (URL before GUID before title), with the kind."""
+        if not keys:
+            return None
+        marks = ",".join("?" * len(keys))
+        rows = conn.execute(
+            f"SELECT key, item_id, kind, ts FROM item_keys WHERE key IN ({marks})",
+            [k for k, _ in keys],
+        ).fetchall()
+        oldest_title = epoch(now) - self.settings.window_hours * 3600
+        usable = [r for r in rows if r[2] != "title" or r[3] >= oldest_title]
+        if not usable:
+            return None
+        best = min(usable, key=lambda r: _KEY_RANK.get(r[2], 9))
+        return best[1], best[2]
+
+    def _file_keys(
+        self,
+        conn: sqlite3.Connection,
+        item_id: int,
+        keys: Sequence[tuple[int, str]],
+        now: datetime,
+    ) -> None:
+        """File `keys` for `item_id`: URL/GUID keys of another item stay; title keys move here."""
+        ts = int(epoch(now))
+        for verb, group in (("IGNORE", ("url", "guid")), ("REPLACE", ("title",))):
+            conn.executemany(
+                f"INSERT OR {verb} INTO item_keys(key, item_id, kind, ts) VALUES (?, ?, ?, ?)",
+                [(key, item_id, kind, ts) for key, kind in keys if kind in group],
+            )
+
+    def _write_match(
+        self,
+        conn: sqlite3.Connection,
+        item_id: int,
+        item: Item,
+        match: MatchResult,
+        norm_title: str,
+        replace: bool,
+    ) -> None:
+        """The item's topic verdicts and full-text row (`replace`: the item had them already)."""
+        if replace:
+            conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
+            conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
+        conn.executemany(
+            "INSERT INTO matches(item_id, topic, matched, score, explanation)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(item_id, *row) for row in explanations(match)],
+        )
+        conn.execute(
+            "INSERT INTO items_fts(rowid, title, body) VALUES (?, ?, ?)",
+            (item_id, norm_title, normalize(item.text or item.summary)),
+        )
+
+    def _insert_new(
+        self,
+        conn: sqlite3.Connection,
+        item: Item,
+        match: MatchResult,
+        entity_kinds: Mapping[str, str],
+        keys: Sequence[tuple[int, str]],
+        canon: str,
+        now: datetime,
+    ) -> tuple[int, int, bool, tuple[str, ...], str]:
+        now_s = iso(now)
+        ts = epoch(item.published or now)
+        feats = build_features(item, match, entity_kinds, ts)
+        cur = conn.execute(
+            "INSERT INTO items(source, url, canonical_url, guid, title, summary, text, lang,"
+            " published, first_seen, last_seen, content_hash, entities, features, extra)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.source,
+                item.url,
+                canon,
+                item.guid,
+                item.title,
+                item.summary,
+                item.text,
+                item.lang,
+                iso_or_none(item.published),
+                now_s,
+                now_s,
+                content_hash(item),
+                json.dumps(list(match.entities)),
+                feats.to_json(),
+                json.dumps(item.extra, ensure_ascii=False),
+            ),
+        )
+        item_id = cur.lastrowid
+        assert item_id is not None  # an INSERT always sets it
+        self._file_keys(conn, item_id, keys, now)
+        self._write_match(conn, item_id, item, match, feats.title, replace=False)
+
+        lsh, ents = index_keys(feats)
+        decision = decide(
+            feats,
+            self._candidates(conn, lsh, ents, ts),
+            self.settings.window_hours,
+            self.settings.similarity,
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
+            [(k, item_id, int(ts)) for k in (*lsh, *ents)],
+        )
+        if decision is None:
+            story_id = story_writes.new_story(conn, item_id, item, match, now_s)
+            story_is_new, reason, score = True, "new story", None
+        else:
+            story_id = decision.story_id
+            story_writes.join_story(conn, story_id, item, match, now_s)
+            story_is_new, score = False, decision.score
+            reason = f"{decision.kind} of item {decision.item_id}: {decision.why}"
+        conn.execute(
+            "INSERT INTO story_items(item_id, story_id, reason, score, joined_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (item_id, story_id, reason, score, now_s),
+        )
+        new_topics = story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
+        return item_id, story_id, story_is_new, new_topics, reason
+
+    def _candidates(
+        self, conn: sqlite3.Connection, lsh: Sequence[int], ents: Sequence[int], ts: float
+    ) -> list[Features]:
+        """Stored reports that share an LSH band, or at least MIN_SHARED entity pairs, with the
+        new one, within the clustering window of its time."""
+        window = self.settings.window_hours * 3600
+        span = (int(ts - window), int(ts + window))
+        chosen: list[int] = []
+        # Counted in SQL: a hub entity pair (libya|russia) may file thousands of recent items.
+        for keys, least in ((lsh, 1), (ents, MIN_SHARED)):
+            if len(keys) < least:
+                continue
+            marks = ",".join("?" * len(keys))
+            chosen += [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT item_id FROM cluster_keys WHERE key IN ({marks})"
+                    " AND ts BETWEEN ? AND ? GROUP BY item_id HAVING count(*) >= ?"
+                    " ORDER BY count(*) DESC, item_id DESC LIMIT ?",
+                    [*keys, *span, least, MAX_CANDIDATES],
+                )
+            ]
+        ids = list(dict.fromkeys(chosen))[: 2 * MAX_CANDIDATES]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [
+            Features.from_json(iid, sid, text)
+            for iid, sid, text in conn.execute(
+                "SELECT i.id, si.story_id, i.features FROM items i"
+                f" JOIN story_items si ON si.item_id = i.id WHERE i.id IN ({marks})",
+                ids,
+            )
+        ]
+
+    def _seen_again(
+        self,
+        conn: sqlite3.Connection,
+        item_id: int,
+        item: Item,
+        match: MatchResult,
+        entity_kinds: Mapping[str, str],
+        keys: Sequence[tuple[int, str]],
+        now: datetime,
+    ) -> tuple[bool, int, tuple[str, ...]]:
+        """Refresh a known item; update it when its title or text changed.
+        Returns (updated, story id, topics new to the story)."""
+        now_s = iso(now)
+        row = conn.execute(
+            "SELECT i.content_hash, i.features, si.story_id, s.rep_item_id FROM items i"
+            " JOIN story_items si ON si.item_id = i.id JOIN stories s ON s.id = si.story_id"
+            " WHERE i.id = ?",
+            (item_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"item {item_id} has no story")
+        old_hash, old_features, story_id, rep = row
+        self._file_keys(conn, item_id, keys, now)
+        if old_hash == content_hash(item):
+            conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (now_s, item_id))
+            return False, story_id, ()
+        old = Features.from_json(item_id, story_id, old_features)
+        feats = build_features(item, match, entity_kinds, old.ts, item_id, story_id)
+        conn.execute(
+            "UPDATE items SET title = ?, summary = ?, text = ?, lang = ?,"
+            " published = COALESCE(?, published), last_seen = ?, updated_at = ?,"
+            " content_hash = ?, entities = ?, features = ?, extra = ? WHERE id = ?",
+            (
+                item.title,
+                item.summary,
+                item.text,
+                item.lang,
+                iso_or_none(item.published),
+                now_s,
+                now_s,
+                content_hash(item),
+                json.dumps(list(match.entities)),
+                feats.to_json(),
+                json.dumps(item.extra, ensure_ascii=False),
+                item_id,
+            ),
+        )
+        self._write_match(conn, item_id, item, match, feats.title, replace=True)
+        # Re-file the clustering keys under the new text.
+        old_keys = all_keys(old)
+        conn.executemany(
+            "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
+            [(k, item_id) for k in old_keys],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
+            [(k, item_id, int(old.ts)) for k in all_keys(feats)],
+        )
+        if rep == item_id:
+            conn.execute(
+                "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
+                (item.title, item.url, now_s, story_id),
+            )
+        else:
+            conn.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (now_s, story_id))
+        story_writes.join_entities(conn, story_id, match)
+        return True, story_id, story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
+
+    # -- source health ------------------------------------------------------------------------
+
+    def save_health(self, h: SourceHealth) -> None:
+        """Insert or replace the health row of source `h.name`."""
+        with self.transaction() as conn:
+            health.save_health(conn, h)
+
+    def load_health(self) -> dict[str, SourceHealth]:
+        return health.load_health(self.conn)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def story(self, story_id: int) -> StoryView | None:
+        return queries.story_view(self.conn, story_id)
+
+    def stories_since(
+        self, since: datetime, topics: Collection[str] | None = None, limit: int | None = None
+    ) -> list[StoryView]:
+        """Stories first seen at or after `since`, newest first, with items and all sources."""
+        return queries.stories_since(self.conn, since, topics, limit)
+
+    def iter_stories(self, since: datetime | None = None) -> Iterator[StoryView]:
+        """Stories first seen at or after `since` (all when None), oldest first (for export)."""
+        return queries.iter_stories(self.conn, since)
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        return queries.search(self.conn, query, limit)
+
+    def iter_items(self, since: datetime | None = None) -> Iterator[StoredItem]:
+        return queries.iter_items(self.conn, since)
+
+    def item_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    # -- retention ----------------------------------------------------------------------------
+
+    def prune(self, now: datetime, retention_days: float) -> int:
+        """Delete items last seen more than `retention_days` before `now`, with their matches,
+        keys and full-text rows, and clustering keys older than twice the window; keep stories
+        a delivery record references (see storage.retention). Returns the items deleted."""
+        with self.transaction() as conn:
+            return retention.prune(conn, now, retention_days, self.settings.window_hours)
+
+
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    """The main database's file, or None for an in-memory database."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+__all__ = ["IngestResult", "SearchHit", "Store", "StoredItem"]
