@@ -1,0 +1,128 @@
+"""The poll cycle over a real local server: a headline-only near miss is read in full and matches;
+a failing source lands on its health and never stops the other; a paused source notifies admins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from config import load_rules
+from config.model import Rules, Source
+from core.clock import SystemClock
+from core.story import StoryView
+from runner.cycle import Pipeline
+from storage.db import connect, migrate
+from storage.store import Store
+from tests.feedserver import FeedServer
+from watchers.http import Fetcher, make_client
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAGRAPHS = [
+    "The commander of the Libyan National Army ground forces, Saddam Haftar, arrived in "
+    "Ouagadougou on Tuesday on an official visit as an envoy of Field Marshal Khalifa Haftar.",
+    "He met the transitional president, Captain Ibrahim Traore, at the presidential palace to "
+    "discuss military cooperation between eastern Libya and Burkina Faso.",
+    "The visit comes weeks after Russia began replacing the Wagner Group with its Africa Corps "
+    "in Libya and the Sahel, a move Moscow coordinated with the juntas of Mali and Niger.",
+    "Western diplomats say the trip was arranged with Russian help and fits Moscow's effort to "
+    "link its allies across the continent, from Benghazi to Bamako and Niamey.",
+]
+ARTICLE = (
+    "<html><head><title>Saddam Haftar lands in Ouagadougou</title></head><body>"
+    "<nav><a href='/'>Home</a> | <a href='/world'>World</a></nav><article>"
+    "<h1>Saddam Haftar lands in Ouagadougou</h1>"
+    + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    + "</article><footer>© Example News</footer></body></html>"
+).encode()
+
+
+def feed(link: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Headlines</title><link>{link}</link><description>x</description>
+<item><title>Saddam Haftar lands in Ouagadougou</title><link>{link}</link>
+<guid>{link}</guid><pubDate>Tue, 09 Jul 2024 20:00:00 GMT</pubDate></item>
+</channel></rss>""".encode()
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.stories: list[StoryView] = []
+        self.notices: list[str] = []
+
+    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None:
+        self.stories.append(story)
+
+    async def notify_admins(self, text: str) -> None:
+        self.notices.append(text)
+
+
+@pytest.fixture
+def rules() -> Rules:
+    return load_rules(ROOT / "rules.yaml")
+
+
+async def run_cycle(
+    rules: Rules, sources: list[Source], tmp: Path, rounds: int = 1
+) -> tuple[Sink, Store]:
+    db = connect(tmp / "state.db")
+    migrate(db)
+    clock = SystemClock()
+    store = Store(db, clock, rules.stories)
+    sink = Sink()
+    rules = replace(rules, sources=tuple(sources))
+    async with make_client(rules.fetch) as client:
+        pipeline = Pipeline(rules, store, Fetcher(client, rules.fetch, clock), sink, clock)
+        for _ in range(rounds):
+            await pipeline.run_once()
+    return sink, store
+
+
+async def test_near_miss_headline_is_read_in_full(rules: Rules, tmp_path: Path) -> None:
+    with FeedServer() as server:
+        article = server.add("/news/haftar.html", ARTICLE, content_type="text/html; charset=utf-8")
+        url = server.add("/feed.xml", feed(article))
+        sink, store = await run_cycle(
+            rules, [Source(name="Headlines", kind="rss", every_s=600, url=url, lang="en")], tmp_path
+        )
+        assert server.hits("/news/haftar.html") == 1
+    assert len(sink.stories) == 1
+    story = sink.stories[0]
+    assert "haftar_russia_sahel" in story.topics and "russia_military_africa" in story.topics
+    assert story.title == "Saddam Haftar lands in Ouagadougou"
+    assert store.load_health()["Headlines"].failures == 0
+
+
+async def test_failing_source_never_stops_the_other(rules: Rules, tmp_path: Path) -> None:
+    with FeedServer() as server:
+        article = server.add("/a.html", ARTICLE, content_type="text/html; charset=utf-8")
+        good = server.add("/good.xml", feed(article))
+        bad = server.add("/bad.xml", status=503)
+        sources = [
+            Source(name="Bad", kind="rss", every_s=600, url=bad),
+            Source(name="Good", kind="rss", every_s=600, url=good),
+        ]
+        sink, store = await run_cycle(rules, sources, tmp_path)
+    health = store.load_health()
+    assert health["Bad"].failures == 1 and health["Bad"].status == 503
+    assert "503" in health["Bad"].last_error
+    assert health["Good"].failures == 0 and health["Good"].items_seen == 1
+    assert len(sink.stories) == 1
+
+
+async def test_repeated_failures_pause_the_source_and_tell_admins(
+    rules: Rules, tmp_path: Path
+) -> None:
+    rules = replace(rules, fetch=replace(rules.fetch, failures_before_pause=2))
+    with FeedServer() as server:
+        bad = server.add("/bad.xml", status=500)
+        sink, store = await run_cycle(
+            rules, [Source(name="Flaky", kind="rss", every_s=600, url=bad)], tmp_path, rounds=3
+        )
+    health = store.load_health()["Flaky"]
+    assert health.paused and health.failures == 3
+    assert len(sink.notices) == 1 and "Flaky" in sink.notices[0] and "paused" in sink.notices[0]
+    assert health.next_check is not None and health.next_check > datetime.now(UTC)
