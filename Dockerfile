@@ -13,8 +13,6 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 COPY requirements.lock /tmp/requirements.lock
-# The lock's local --extra-index-url/--find-links lines point at the developers' mirrors; pip
-# warns that they are absent here and installs the same hashed files from PyPI.
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --require-hashes --only-binary=:all: -r /tmp/requirements.lock \
  && /opt/venv/bin/python -c "import telegram, httpx, feedparser, trafilatura, apscheduler, sqlite_utils, yaml, ahocorasick"

@@ -34,8 +34,8 @@ bench: $(STAMP)
 ## lock: re-pin dependencies (needs network to the package index)
 lock:
 	$(PYTHON) -m venv .lockenv && .lockenv/bin/pip install -q pip-tools==7.6.2
-	.lockenv/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe -o requirements.lock requirements.in
-	.lockenv/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe -o requirements-dev.lock requirements-dev.in
+	.lockenv/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+	.lockenv/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) .lockenv .mypy_cache .ruff_cache .pytest_cache
