@@ -138,7 +138,10 @@ def show_sources(args: argparse.Namespace) -> int:
     from storage.store import Store
 
     store = Store(open_state(args.state), SystemClock(), rules.stories)
-    health = store.load_health()
+    try:
+        health = store.load_health()
+    finally:
+        store.close()
     header = ("source", "kind", "state", "last attempt", "last success", "status", "items",
               "errors", "next check", "last error")  # fmt: skip
     rows = [header]

@@ -119,6 +119,10 @@ class Service:
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set: watchers on their schedules, digests, the bot."""
         self.watch.replace(self.rules.sources)
+        self.scheduler.add_job(
+            self.prune, "interval", hours=24, id="storage:prune", replace_existing=True,
+            max_instances=1, coalesce=True, next_run_time=self.clock.now(),
+        )  # fmt: skip
         if not self.scheduler.running:
             self.scheduler.start()
         await self.delivery.start()
@@ -136,7 +140,13 @@ class Service:
 
     async def close(self) -> None:
         await self.client.aclose()
-        self.db.conn.close()
+        self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
+
+    def prune(self) -> int:
+        """Drop items older than `stories.retention` (stories deliveries refer to are kept)."""
+        removed = self.store.prune(self.clock.now(), self.rules.stories.retention_days)
+        event("prune", "storage", removed=removed)
+        return removed
 
     # -- operator actions (Operations protocol of delivery) --------------------------------------
 

@@ -1,0 +1,55 @@
+"""Source health rows: what the watchers remember about each source between polls."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from core.health import SourceHealth
+from storage.records import iso_or_none, parse_iso
+
+
+def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
+    """Insert or replace the health row of source `h.name`."""
+    conn.execute(
+        "INSERT OR REPLACE INTO sources(name, last_attempt, last_success, status,"
+        " items_seen, failures, error_count, last_error, next_check, paused, etag,"
+        " last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            h.name,
+            iso_or_none(h.last_attempt),
+            iso_or_none(h.last_success),
+            h.status,
+            h.items_seen,
+            h.failures,
+            h.error_count,
+            h.last_error,
+            iso_or_none(h.next_check),
+            int(h.paused),
+            h.etag,
+            h.last_modified,
+        ),
+    )
+
+
+def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
+    rows = conn.execute(
+        "SELECT name, last_attempt, last_success, status, items_seen, failures, error_count,"
+        " last_error, next_check, paused, etag, last_modified FROM sources ORDER BY name"
+    ).fetchall()
+    return {
+        r[0]: SourceHealth(
+            name=r[0],
+            last_attempt=parse_iso(r[1]),
+            last_success=parse_iso(r[2]),
+            status=r[3],
+            items_seen=r[4],
+            failures=r[5],
+            error_count=r[6],
+            last_error=r[7],
+            next_check=parse_iso(r[8]),
+            paused=bool(r[9]),
+            etag=r[10],
+            last_modified=r[11],
+        )
+        for r in rows
+    }

@@ -1,0 +1,184 @@
+"""The read side of the store: stories as StoryViews, full-text search, stored items for backtests.
+
+Plain functions over an sqlite3 connection; `storage.store.Store` exposes them as methods.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterator
+from datetime import datetime
+
+from core.errors import StoreError
+from core.items import Item
+from core.story import StoryItemView, StoryView
+from storage.fts import fts_query
+from storage.records import SearchHit, StoredItem, iso, parse_iso
+
+_STORY = (
+    "SELECT id, rep_item_id, title, url, source, lang, published, first_seen, last_seen,"
+    " sources, languages, entities FROM stories WHERE id = ?"
+)
+_STORY_ITEMS = (
+    "SELECT i.url, i.title, i.source, i.lang, i.published FROM story_items si"
+    " JOIN items i ON i.id = si.item_id WHERE si.story_id = ?"
+    " ORDER BY i.id = ? DESC, i.first_seen, i.id LIMIT ?"
+)
+MAX_VIEW_ITEMS = 50  # items listed in a StoryView: the representative, then the earliest
+
+
+def story_view(
+    conn: sqlite3.Connection, story_id: int, with_items: bool = True
+) -> StoryView | None:
+    """The story `story_id` with its topics, sources, languages and (by default) its items
+    (the representative first, then in the order they arrived; at most MAX_VIEW_ITEMS, while
+    `sources` always names every outlet)."""
+    row = conn.execute(_STORY, (story_id,)).fetchone()
+    if row is None:
+        return None
+    sid, rep, title, url, source, lang, published, first_seen, last_seen, srcs, langs, ents = row
+    topics = tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT topic FROM story_topics WHERE story_id = ? ORDER BY first_at, topic", (sid,)
+        )
+    )
+    items: tuple[StoryItemView, ...] = ()
+    if with_items:
+        items = tuple(
+            StoryItemView(u, t, s, lg, parse_iso(p))
+            for u, t, s, lg, p in conn.execute(
+                _STORY_ITEMS, (sid, rep if rep is not None else -1, MAX_VIEW_ITEMS)
+            )
+        )
+    first = parse_iso(first_seen)
+    last = parse_iso(last_seen)
+    assert first is not None and last is not None  # NOT NULL columns
+    return StoryView(
+        id=sid,
+        title=title,
+        url=url,
+        source=source,
+        lang=lang,
+        published=parse_iso(published),
+        first_seen=first,
+        last_seen=last,
+        topics=topics,
+        entities=tuple(json.loads(ents)),
+        sources=tuple(json.loads(srcs)),
+        languages=tuple(json.loads(langs)),
+        items=items,
+    )
+
+
+def stories_since(
+    conn: sqlite3.Connection,
+    since: datetime,
+    topics: Collection[str] | None = None,
+    limit: int | None = None,
+) -> list[StoryView]:
+    """Stories first seen at or after `since`, newest first; only those with one of `topics`
+    when given (an empty collection gives nothing)."""
+    sql = "SELECT id FROM stories WHERE first_seen >= ?"
+    params: list[object] = [iso(since)]
+    if topics is not None:
+        wanted = sorted(set(topics))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        sql += f" AND id IN (SELECT story_id FROM story_topics WHERE topic IN ({marks}))"
+        params += wanted
+    sql += " ORDER BY first_seen DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    ids = [r[0] for r in conn.execute(sql, params)]
+    views = (story_view(conn, sid) for sid in ids)
+    return [v for v in views if v is not None]
+
+
+def iter_stories(
+    conn: sqlite3.Connection, since: datetime | None = None, batch: int = 500
+) -> Iterator[StoryView]:
+    """Every story first seen at or after `since` (all when None), oldest first, in batches."""
+    floor = iso(since) if since is not None else ""
+    last_seen, last_id = floor, -1
+    while True:
+        ids = conn.execute(
+            "SELECT first_seen, id FROM stories WHERE (first_seen, id) > (?, ?)"
+            " ORDER BY first_seen, id LIMIT ?",
+            (last_seen, last_id, batch),
+        ).fetchall()
+        if not ids:
+            return
+        for _, sid in ids:
+            view = story_view(conn, sid)
+            if view is not None:
+                yield view
+        last_seen, last_id = ids[-1]
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[SearchHit]:
+    """Items whose normalised title or body hold every term of `query`, newest first."""
+    expr = fts_query(query)
+    if not expr:
+        return []
+    sql = (
+        "SELECT f.rowid, snippet(items_fts, -1, '[', ']', '…', 16), bm25(items_fts),"
+        " i.title, i.url, i.source, i.lang, i.published, i.first_seen, si.story_id"
+        " FROM items_fts f JOIN items i ON i.id = f.rowid"
+        " LEFT JOIN story_items si ON si.item_id = i.id"
+        " WHERE items_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?"
+    )
+    try:
+        rows = conn.execute(sql, (expr, limit)).fetchall()
+    except sqlite3.Error as exc:
+        raise StoreError(f"search failed for {query!r}: {exc}") from exc
+    hits = []
+    for item_id, snippet, rank, title, url, source, lang, published, first_seen, sid in rows:
+        first = parse_iso(first_seen)
+        assert first is not None  # NOT NULL column
+        hits.append(
+            SearchHit(
+                item_id, sid, title, url, source, lang, parse_iso(published), first, snippet, rank
+            )
+        )
+    return hits
+
+
+def iter_items(
+    conn: sqlite3.Connection, since: datetime | None = None, batch: int = 1000
+) -> Iterator[StoredItem]:
+    """Every stored item first seen at or after `since` (all when None), oldest first, with the
+    topics it matched when stored. Reads in batches, so writes may interleave."""
+    floor = iso(since) if since is not None else ""
+    # Ids grow with first_seen: start just before the first id in range (found by index).
+    first = conn.execute("SELECT min(id) FROM items WHERE first_seen >= ?", (floor,)).fetchone()
+    if first is None or first[0] is None:
+        return
+    last = first[0] - 1
+    while True:
+        rows = conn.execute(
+            "SELECT id, source, url, guid, title, summary, text, lang, published, extra,"
+            " (SELECT group_concat(topic, ' ') FROM matches m"
+            "  WHERE m.item_id = items.id AND m.matched = 1)"
+            " FROM items WHERE id > ? AND first_seen >= ? ORDER BY id LIMIT ?",
+            (last, floor, batch),
+        ).fetchall()
+        if not rows:
+            return
+        for iid, source, url, guid, title, summary, text, lang, published, extra, topics in rows:
+            item = Item(
+                source=source,
+                url=url,
+                guid=guid,
+                title=title,
+                summary=summary,
+                text=text,
+                lang=lang,
+                published=parse_iso(published),
+                extra=json.loads(extra),
+            )
+            yield StoredItem(iid, item, tuple(sorted((topics or "").split())))
+        last = rows[-1][0]

@@ -1,0 +1,80 @@
+"""What the store hands back (IngestResult, SearchHit, StoredItem) and how it writes times.
+
+Times are stored as ISO 8601 UTC text with seconds ('2026-08-13T04:24:00+00:00'), one format
+everywhere so that text comparison is time comparison; index tables use POSIX seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.items import Item
+from core.story import StoryView
+
+
+def iso(dt: datetime) -> str:
+    """`dt` as the stored text (a naive datetime is taken to be UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def iso_or_none(dt: datetime | None) -> str | None:
+    return None if dt is None else iso(dt)
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def epoch(dt: datetime) -> float:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What `Store.ingest` decided about one report.
+
+    `is_new`: first time seen (False when a canonical URL, GUID or title fingerprint was known).
+    `updated`: seen before, and its title or text changed (the stored item was updated).
+    `story_is_new`: the report started a new story. `new_topics`: topics the story did not have
+    before this report. `reason`: how the identity/story decision was made, for logs.
+    """
+
+    item_id: int
+    is_new: bool
+    updated: bool
+    story_id: int
+    story_is_new: bool
+    story: StoryView
+    new_topics: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item_id: int
+    story_id: int | None
+    title: str
+    url: str
+    source: str
+    lang: str
+    published: datetime | None
+    first_seen: datetime
+    snippet: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A stored report for backtests: its id, the Item, and the topics it matched when stored."""
+
+    id: int
+    item: Item
+    topics: tuple[str, ...]

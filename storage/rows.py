@@ -1,0 +1,91 @@
+"""Pure helpers that turn an Item and its MatchResult into what the store writes: identity keys,
+the content hash, the stored explanations, and the view of a story just created.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from hashlib import blake2b
+
+from core.items import Item
+from core.story import StoryItemView, StoryView
+from matching.normalize import normalize
+from matching.result import MatchResult
+from storage.records import iso, iso_or_none, parse_iso
+from stories.canonical import canonical_url
+from stories.cluster import Features, index_keys
+from stories.fingerprint import key64, title_fingerprint
+
+MIN_TITLE_WORDS = 4  # shorter titles ("Live", "News in brief") are not identity keys
+
+
+def content_hash(item: Item) -> str:
+    data = "\x1f".join((item.title, item.summary, item.text)).encode("utf-8")
+    return blake2b(data, digest_size=8).hexdigest()
+
+
+def identity_keys(item: Item, canon: str | None = None) -> list[tuple[int, str]]:
+    """(key, kind) for every identity of `item`: canonical URL(s), source + GUID, source + title.
+    `canon`: the item's canonical URL when already computed."""
+    keys: list[tuple[int, str]] = []
+    hint = item.extra.get("canonical")
+    if canon is None:
+        canon = canonical_url(item.url, hint) if item.url or hint else ""
+    urls = {canon}
+    if hint and item.url:
+        urls.add(canonical_url(item.url))  # the AMP/mobile link itself, for later sightings
+    keys += [(key64("u:" + u), "url") for u in sorted(urls) if u]
+    if item.guid:
+        keys.append((key64(f"g:{item.source}\n{item.guid}"), "guid"))
+    norm = normalize(item.title)
+    if norm.count(" ") + 1 >= MIN_TITLE_WORDS:
+        fingerprint = title_fingerprint(norm, normalized=True)
+        keys.append((key64(f"t:{item.source}\n{fingerprint}"), "title"))
+    return keys
+
+
+def explanations(match: MatchResult) -> list[tuple[str, int, float, str]]:
+    """(topic, matched, score, explanation JSON) for every topic worth keeping."""
+    rows = []
+    for t in match.topics:
+        if not (t.matched or t.score > 0):
+            continue
+        explanation = {
+            "id": t.id,
+            "matched": t.matched,
+            "score": t.score,
+            "threshold": t.threshold,
+            "reasons": list(t.reasons),
+            "terms": list(t.terms),
+            "hits": [dict(vars(h)) for h in t.hits],  # flat dataclass: faster than asdict
+        }
+        rows.append((t.id, int(t.matched), t.score, json.dumps(explanation, ensure_ascii=False)))
+    return rows
+
+
+def new_story_view(story_id: int, item: Item, match: MatchResult, now: datetime) -> StoryView:
+    """The view of a story just created from `item`, as `queries.story_view` would read it."""
+    seen = parse_iso(iso(now))
+    published = parse_iso(iso_or_none(item.published))
+    assert seen is not None  # iso() always gives a time
+    return StoryView(
+        id=story_id,
+        title=item.title,
+        url=item.url,
+        source=item.source,
+        lang=item.lang,
+        published=published,
+        first_seen=seen,
+        last_seen=seen,
+        topics=tuple(sorted(set(match.matched_topics))),
+        entities=tuple(match.entities),
+        sources=(item.source,),
+        languages=(item.lang,) if item.lang else (),
+        items=(StoryItemView(item.url, item.title, item.source, item.lang, published),),
+    )
+
+
+def all_keys(f: Features) -> list[int]:
+    lsh, ents = index_keys(f)
+    return [*lsh, *ents]

@@ -1,0 +1,271 @@
+"""Which story a new report belongs to: the near-duplicate and cross-language decisions (pure).
+
+A report is described by its `Features`: normalised title and lead, the numbers it states, the
+entities the matcher counted (with their kinds, and which of them are in the title), language
+and time. `index_keys` gives the keys under which the store files a report so that candidates
+are found by lookup, never by a scan:
+
+- LSH band keys of a one-permutation MinHash over the title + lead character 4-grams
+  (16 bands of 3 values: a pair at Jaccard 0.55 shares a band with probability ~0.95, a pair at
+  0.1 with ~0.016);
+- entity-signature keys: one per pair of the person / place / organisation entities of the
+  report's title and lead (its "who and where"; the whole text when those name none).
+
+`decide(new, candidates, window_hours, similarity)` then checks each candidate and returns the
+story to join, or None:
+
+- near-duplicate: character n-gram Jaccard (title + lead, or lead alone when both leads are
+  long) at least `similarity`;
+- cross-language (the languages differ): at least 3 shared non-theme entities of title and
+  lead, among them a person or at least two places (one country alone is not an event), and a
+  Jaccard of at least 0.5 between those entity sets (background mentions further down an
+  article do not count);
+- in both cases within `window_hours` of each other, and guarded: a number in one headline that
+  the other report contradicts ("killed 12" vs "killed 40"), or different named places (each
+  names a place the other does not, one of them in its headline), keep reports apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from core.items import Item
+from matching.normalize import normalize
+from matching.result import MatchResult
+from stories.fingerprint import (
+    LEAD_CHARS,
+    band_keys,
+    jaccard,
+    key64,
+    lead,
+    minhash,
+    numbers,
+    shingles,
+)
+
+ANCHOR_KINDS = frozenset({"person", "place", "organisation"})
+MAX_ENTITY_KEYS = 6  # entities used for entity-pair keys (15 keys at most)
+LEAD_WORDS = 60  # words of text after the title that count as the lead for entities
+MIN_LEAD = 80  # normalised characters: shorter leads are not compared on their own
+MIN_SHARED = 3
+MIN_ENTITY_JACCARD = 0.5
+
+
+@dataclass(frozen=True)
+class Features:
+    """What clustering knows about one stored or incoming report."""
+
+    item_id: int
+    story_id: int
+    lang: str
+    ts: float  # published (or first seen) as a POSIX timestamp
+    title: str  # normalised
+    lead: str  # normalised, at most LEAD_CHARS
+    numbers: frozenset[str] = frozenset()
+    title_numbers: frozenset[str] = frozenset()
+    entities: Mapping[str, str] = field(default_factory=dict)  # entity id -> kind
+    title_entities: frozenset[str] = frozenset()
+    lead_entities: frozenset[str] = frozenset()  # in the title or the first LEAD_WORDS words
+
+    def core(self) -> dict[str, str]:
+        """The entities of the title and lead (who and where), else all of them, with kinds."""
+        if self.lead_entities:
+            return {e: k for e, k in self.entities.items() if e in self.lead_entities}
+        return dict(self.entities)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title} {self.lead}".strip()
+
+    def places(self) -> frozenset[str]:
+        return frozenset(e for e, k in self.entities.items() if k == "place")
+
+    def to_json(self) -> str:
+        """The stored form (item and story ids are kept by the store, not here)."""
+        return json.dumps(
+            {
+                "lang": self.lang,
+                "ts": self.ts,
+                "t": self.title,
+                "l": self.lead,
+                "n": sorted(self.numbers),
+                "tn": sorted(self.title_numbers),
+                "e": dict(self.entities),
+                "te": sorted(self.title_entities),
+                "le": sorted(self.lead_entities),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, item_id: int, story_id: int, text: str) -> Features:
+        d: dict[str, Any] = json.loads(text)
+        return cls(
+            item_id=item_id,
+            story_id=story_id,
+            lang=d.get("lang", ""),
+            ts=float(d.get("ts", 0.0)),
+            title=d.get("t", ""),
+            lead=d.get("l", ""),
+            numbers=frozenset(d.get("n", ())),
+            title_numbers=frozenset(d.get("tn", ())),
+            entities=dict(d.get("e", {})),
+            title_entities=frozenset(d.get("te", ())),
+            lead_entities=frozenset(d.get("le", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Join `story_id` (because of `item_id`): `kind` is near-duplicate or cross-language."""
+
+    story_id: int
+    item_id: int
+    kind: str
+    score: float
+    why: str
+
+
+def build_features(
+    item: Item,
+    match: MatchResult,
+    entity_kinds: Mapping[str, str],
+    ts: float,
+    item_id: int = 0,
+    story_id: int = 0,
+) -> Features:
+    """Features of `item` as matched by `match` (`entity_kinds`: entity id -> kind)."""
+    body = item.summary or item.text
+    ents = {e: entity_kinds.get(e, "other") for e in match.entities}
+    title_words = len(normalize(item.title).split())
+    title_ents, lead_ents = set(), set()
+    for h in match.hits:
+        if h.entity in ents and h.counted:
+            if h.field == "title":
+                title_ents.add(h.entity)
+            if h.field == "title" or h.start < title_words + LEAD_WORDS:
+                lead_ents.add(h.entity)
+    lead_text = lead(body)
+    return Features(
+        item_id=item_id,
+        story_id=story_id,
+        lang=item.lang,
+        ts=ts,
+        title=normalize(item.title),
+        lead=lead_text,
+        numbers=numbers(f"{item.title}\n{body[: LEAD_CHARS + 50]}"),
+        title_numbers=numbers(item.title),
+        entities=ents,
+        title_entities=frozenset(title_ents),
+        lead_entities=frozenset(lead_ents),
+    )
+
+
+def entity_keys(f: Features) -> list[int]:
+    """One key per pair of the report's anchor entities (person, place, organisation)."""
+    anchors = sorted(e for e, k in f.core().items() if k in ANCHOR_KINDS)[:MAX_ENTITY_KEYS]
+    return [key64(f"e:{a}|{b}") for a, b in combinations(anchors, 2)]
+
+
+def grams(f: Features) -> frozenset[str]:
+    """The report's character 4-grams: those of its title and of its lead."""
+    return shingles(f.title) | shingles(f.lead)
+
+
+def lsh_keys(f: Features) -> list[int]:
+    return band_keys(minhash(grams(f)))
+
+
+def index_keys(f: Features) -> tuple[list[int], list[int]]:
+    """(LSH band keys, entity-pair keys) under which `f` is filed and looked up."""
+    return lsh_keys(f), entity_keys(f)
+
+
+def similarity(a: Features, b: Features) -> tuple[float, float]:
+    """(score, Jaccard of title + lead): the score is the character 4-gram Jaccard of title +
+    lead, or of the leads alone when both are long and that is higher (a re-titled wire copy)."""
+    whole = jaccard(grams(a), grams(b))
+    score = whole
+    if len(a.lead) >= MIN_LEAD and len(b.lead) >= MIN_LEAD:
+        score = max(score, jaccard(shingles(a.lead), shingles(b.lead)))
+    return score, whole
+
+
+def numbers_conflict(a: Features, b: Features) -> bool:
+    """A headline number that the other report contradicts (it states numbers, not this one)."""
+    for x, y in ((a, b), (b, a)):
+        if x.title_numbers and y.numbers and not (x.title_numbers & y.numbers):
+            return True
+    return False
+
+
+def places_conflict(a: Features, b: Features) -> bool:
+    """Each names a place the other does not, and one of those is in its headline."""
+    pa, pb = a.places(), b.places()
+    only_a, only_b = pa - pb, pb - pa
+    if not only_a or not only_b:
+        return False
+    return bool(only_a & a.title_entities) or bool(only_b & b.title_entities)
+
+
+def cross_language(a: Features, b: Features) -> tuple[float, tuple[str, ...]] | None:
+    """(entity Jaccard, shared entities) when a and b report one event in two languages."""
+    if not a.lang or not b.lang or a.lang == b.lang:
+        return None
+    core_a, core_b = a.core(), b.core()
+    ea = {e for e, k in core_a.items() if k != "theme"}
+    eb = {e for e, k in core_b.items() if k != "theme"}
+    shared = ea & eb
+    if len(shared) < MIN_SHARED:
+        return None
+    kinds = [core_a[e] for e in shared]
+    if "person" not in kinds and kinds.count("place") < 2:
+        return None
+    score = len(shared) / len(ea | eb)
+    if score < MIN_ENTITY_JACCARD:
+        return None
+    return score, tuple(sorted(shared))
+
+
+def decide(
+    new: Features,
+    candidates: Iterable[Features],
+    window_hours: float,
+    min_similarity: float,
+) -> Decision | None:
+    """The story `new` joins, or None for a new story. The best-scoring candidate wins;
+    a near-duplicate beats a cross-language match."""
+    window_s = window_hours * 3600.0
+    best: tuple[int, float, float, Decision] | None = None
+    for c in candidates:
+        if c.item_id == new.item_id or abs(c.ts - new.ts) > window_s:
+            continue
+        if numbers_conflict(new, c) or places_conflict(new, c):
+            continue
+        sim, whole = similarity(new, c)
+        decision: Decision | None = None
+        rank = 0
+        if sim >= min_similarity:
+            rank = 2
+            decision = Decision(
+                c.story_id, c.item_id, "near-duplicate", sim, f"n-gram similarity {sim:.2f}"
+            )
+        else:
+            cross = cross_language(new, c)
+            if cross is not None:
+                rank = 1
+                decision = Decision(
+                    c.story_id,
+                    c.item_id,
+                    "cross-language",
+                    cross[0],
+                    f"{c.lang}/{new.lang}, shared entities: {', '.join(cross[1])}",
+                )
+        if decision is not None and (best is None or (rank, decision.score, whole) > best[:3]):
+            best = (rank, decision.score, whole, decision)
+    return best[3] if best else None

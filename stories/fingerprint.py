@@ -1,0 +1,139 @@
+"""Fingerprints and features of a report's text: the normalised title fingerprint, character
+n-gram shingles, one-permutation MinHash signatures with their LSH band keys, and the numbers a
+report states.
+
+All text goes through `matching.normalize.normalize` first, so an Arabic title with or without
+diacritics, or a French one with or without accents, gives the same features. Hashes (crc32 and
+blake2b based) are stable across processes (they are stored in the database).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from hashlib import blake2b
+from zlib import crc32
+
+from matching.normalize import normalize
+
+SHINGLE = 4  # characters per shingle
+BINS = 48  # MinHash values per signature (one-permutation hashing)
+ROWS = 3  # values per LSH band: BINS // ROWS = 16 bands
+LEAD_CHARS = 200  # normalised characters of the lead kept as a feature
+_MASK63 = (1 << 63) - 1
+_EMPTY = 1 << 40  # above any 32-bit value: an empty bin
+
+# A number as written: digits with optional thousands groups and a decimal part. \d matches
+# Arabic-Indic digits too; they are mapped to ASCII afterwards.
+_NUMBER = re.compile(r"\d+(?:[,.\u066c\u00a0\u202f ]\d{3})*(?:[.,\u066b]\d+)?")
+_GROUP_SEP = re.compile(r"[,.\u066c\u00a0\u202f ](?=\d{3}(?!\d))")
+
+
+def key64(text: str) -> int:
+    """A stable signed 63-bit key for `text` (fits an SQLite INTEGER)."""
+    return int.from_bytes(blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") & _MASK63
+
+
+def title_fingerprint(title: str, normalized: bool = False) -> str:
+    """The normalised title as a short stable hex digest ("" when the title has no words).
+    `normalized=True` when `title` is already the output of `normalize`."""
+    norm = title if normalized else normalize(title)
+    if not norm:
+        return ""
+    return blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def lead(text: str, limit: int = LEAD_CHARS) -> str:
+    """The first `limit` normalised characters of `text`, cut at a word boundary."""
+    norm = normalize(text[: limit * 3])
+    if len(norm) <= limit:
+        return norm
+    cut = norm.rfind(" ", 0, limit + 1)
+    return norm[: cut if cut > 0 else limit]
+
+
+@lru_cache(maxsize=2048)
+def shingles(norm: str, n: int = SHINGLE) -> frozenset[str]:
+    """Character n-grams of already normalised text (the whole text when shorter than n).
+    Cached: a recent report is compared with several newcomers."""
+    if not norm:
+        return frozenset()
+    if len(norm) <= n:
+        return frozenset((norm,))
+    return frozenset(map("".join, zip(*(norm[i:] for i in range(n)), strict=False)))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK64 = (1 << 64) - 1
+
+
+def minhash(grams: frozenset[str], bins: int = BINS) -> tuple[int, ...]:
+    """One-permutation MinHash with rotation densification: `bins` values, one hash per shingle.
+
+    Each shingle's 64-bit hash picks a bin and competes for that bin's minimum; an empty bin
+    borrows from the next non-empty bin to its right, so that two equal sets always get equal
+    signatures and P[value i equal] approximates their Jaccard similarity.
+    """
+    if not grams:
+        return ()
+    mins = [_EMPTY] * bins
+    # crc32 then a multiplicative mix: the high half picks the bin, the low half competes.
+    for h in [(crc32(g) * _GOLDEN) & _MASK64 for g in map(str.encode, grams)]:
+        b = ((h >> 32) * bins) >> 32
+        v = h & 0xFFFFFFFF
+        if v < mins[b]:
+            mins[b] = v
+    if _EMPTY in mins:
+        out = list(mins)
+        for i in range(bins):
+            if mins[i] == _EMPTY:
+                step = 1
+                while mins[(i + step) % bins] == _EMPTY:
+                    step += 1
+                out[i] = mins[(i + step) % bins] + (step << 32)
+        return tuple(out)
+    return tuple(mins)
+
+
+_BAND_MULT = (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63)
+
+
+def band_keys(signature: tuple[int, ...], rows: int = ROWS) -> list[int]:
+    """LSH keys: one per band of `rows` signature values, the band's index mixed in
+    (multiply-xor mixing: stable, and cheaper than a hash call per band)."""
+    keys = []
+    for band in range(len(signature) // rows):
+        h = (band + 1) * 0x9E3779B97F4A7C15
+        for j in range(rows):
+            h = ((h ^ signature[band * rows + j]) * _BAND_MULT[j % 4]) & _MASK64
+            h ^= h >> 29
+        keys.append(h & _MASK63)
+    return keys
+
+
+def numbers(text: str, skip_years: bool = True) -> frozenset[str]:
+    """The numbers `text` states, canonically spelt ("2,000", "2 000", "٢٠٠٠" → "2000").
+
+    Years (1900-2100) are left out by default: two reports of one event often differ in
+    whether they give the year, never in the year itself.
+    """
+    found = set()
+    for m in _NUMBER.finditer(text):
+        raw = _GROUP_SEP.sub("", m.group(0))
+        raw = "".join(str(unicodedata.digit(c)) if c.isdigit() else "." for c in raw)
+        value = raw.rstrip(".")
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        value = value.lstrip("0") or "0"
+        if skip_years and value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100:
+            continue
+        found.add(value)
+    return frozenset(found)
