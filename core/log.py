@@ -77,9 +77,8 @@ def setup(level: str = "INFO", json_lines: bool = False, stream: Any = None) -> 
     handler = logging.StreamHandler(stream or sys.stderr)
     handler._sahelwatch = True  # type: ignore[attr-defined]  # marker to find our handler again
     handler.addFilter(Redactor())
-    handler.setFormatter(
-        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    )
+    text = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    handler.setFormatter(JsonFormatter() if json_lines else text)
     root.addHandler(handler)
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO; a Bot API URL carries the token. Keep it quiet.
