@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config import Rules, load_rules
@@ -92,6 +93,7 @@ class Service:
         self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
         self.last_success: datetime | None = None
         self.ready = False
+        self._closing: set[asyncio.Task[None]] = set()  # old HTTP clients after a reload
 
     # -- the cycle ------------------------------------------------------------------------------
 
@@ -139,10 +141,12 @@ class Service:
                 self.scheduler.shutdown(wait=False)
 
     async def close(self) -> None:
+        for task in list(self._closing):
+            task.cancel()
         await self.client.aclose()
         self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
 
-    def prune(self) -> int:
+    async def prune(self) -> int:
         """Drop items older than `stories.retention` (stories deliveries refer to are kept)."""
         removed = self.store.prune(self.clock.now(), self.rules.stories.retention_days)
         event("prune", "storage", removed=removed)
@@ -181,7 +185,19 @@ class Service:
         return []
 
     def apply(self, rules: Rules) -> None:
-        """Swap in validated rules: matcher, delivery labels, and the set of scheduled sources."""
+        """Swap in validated rules: matcher, delivery labels, fetch limits, story settings, and
+        the set of scheduled sources."""
+        if rules.fetch != self.rules.fetch:
+            old = self.client
+            self.client = make_client(rules.fetch)
+            self.fetcher = Fetcher(self.client, rules.fetch, self.clock)
+            self.pipeline.fetcher = self.fetcher  # polls in flight finish on the old client
+            task = asyncio.get_running_loop().create_task(
+                _close_later(old, rules.fetch.total_timeout_s)
+            )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        self.store.settings = rules.stories
         self.pipeline.use(rules)
         self.delivery.update_rules(rules)
         self.rules = rules
@@ -204,3 +220,11 @@ class Service:
             "sources": len(self.rules.sources),
             "paused": sorted(self.pipeline.paused),
         }
+
+
+async def _close_later(client: httpx.AsyncClient, after_s: float) -> None:
+    """Close a replaced HTTP client once the polls that were using it must have ended."""
+    try:
+        await asyncio.sleep(after_s)
+    finally:
+        await client.aclose()

@@ -33,6 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_S = 60.0
 SEED_FEED = ROOT / "seeds" / "feeds" / "ar_seed-article.xml"
+ENV_OWN = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "SAHELWATCH_HTTP", "SAHELWATCH_ADMINS")
 SEED_TITLE = "صدام حفتر في واغادوغو لتعزيز التعاون مع تحالف دول الساحل"
 
 
@@ -58,7 +59,7 @@ def rules_text(sources: list[dict[str, object]], **overrides: Any) -> str:
     """The default rules.yaml with its sources replaced, polled often (min_every 1s)."""
     data = yaml.safe_load((ROOT / "rules.yaml").read_text(encoding="utf-8"))
     data["sources"] = sources
-    data["fetch"] = {**data.get("fetch", {}), "min_every": "1s", "timeout": "20s"}
+    data["fetch"] = {**data.get("fetch", {}), "min_every": "1s"}
     data.update(overrides)
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
@@ -108,11 +109,7 @@ class ServiceProcess:
         self.rules = rules
         self.state = tmp / "state"
         self.port = free_port()
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "SAHELWATCH_HTTP")
-        }
+        self.env = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
         self.env.update(STATE_DIR=str(self.state), PYTHONUNBUFFERED="1", **(env or {}))
         self.proc: subprocess.Popen[bytes] | None = None
         self.out_path = tmp / "run.stdout"
@@ -134,6 +131,10 @@ class ServiceProcess:
 
     def stderr(self) -> str:
         return self.err_path.read_bytes().decode("utf-8", "replace")
+
+    def errors(self) -> str:
+        """The log's ERROR lines (the first line of each), for short failure messages."""
+        return "\n".join(line for line in self.stderr().splitlines() if " ERROR " in line)
 
     def healthz(self) -> tuple[int, dict[str, Any]]:
         status, body = http_get(f"http://127.0.0.1:{self.port}/healthz")
@@ -157,8 +158,11 @@ class ServiceProcess:
         return wait_for(check, what, timeout)
 
     def wait_ready(self) -> dict[str, Any]:
-        status, body = self.wait_for(lambda: (s := self.healthz())[0] == 200 and s, "/healthz 200")
-        return body  # type: ignore[no-any-return]  # the JSON body of /healthz
+        """Wait for /healthz to answer 200; its JSON body."""
+        answer: tuple[int, dict[str, Any]] = self.wait_for(
+            lambda: (got := self.healthz())[0] == 200 and got, "/healthz 200"
+        )
+        return answer[1]
 
     # -- signals and the end --------------------------------------------------------------------
 
@@ -184,7 +188,7 @@ class ServiceProcess:
 
 def run_once(tmp: Path, rules: Path, state: Path) -> subprocess.CompletedProcess[str]:
     """`bot.py once` on the same state, delivering to the terminal."""
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
     env["STATE_DIR"] = str(state)
     return subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), "once", "--rules", str(rules)],

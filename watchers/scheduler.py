@@ -122,8 +122,9 @@ class WatchScheduler:
         try:
             health = await self.on_due(source)
             when = health.next_check
-        except asyncio.CancelledError:
-            raise
+        except asyncio.CancelledError:  # shutting down mid-poll: an orderly stop, not an error
+            event("schedule", source.name, cancelled=True)
+            return
         except Exception as exc:  # the callback failing must not end the source's schedule
             LOG.warning("watch job for %s failed", source.name, exc_info=True)
             event("schedule", source.name, level=logging.WARNING, error=f"{exc}")
