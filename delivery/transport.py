@@ -145,16 +145,22 @@ class TelegramTransport:
             raise _translate(exc) from exc
         return message.message_id
 
+    async def _edit_text(
+        self, chat_id: int, message_id: int, text: str, markup: Any = None
+    ) -> None:
+        """The raw edit (Telegram errors as PTB raises them), shared by `edit` and `probe`."""
+        await self.bot.edit_message_text(
+            text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=markup,
+        )
+
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Any = None) -> None:
         try:
-            await self.bot.edit_message_text(
-                text,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=markup,
-            )
+            await self._edit_text(chat_id, message_id, text, markup)
         except BadRequest as exc:
             if _NOT_MODIFIED in exc.message.lower():
                 return
@@ -164,13 +170,7 @@ class TelegramTransport:
 
     async def probe(self, chat_id: int, message_id: int, text: str) -> bool | None:
         try:
-            await self.bot.edit_message_text(
-                text,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+            await self._edit_text(chat_id, message_id, text)
         except BadRequest as exc:
             lowered = exc.message.lower()
             if _NOT_MODIFIED in lowered:

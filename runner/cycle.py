@@ -88,7 +88,6 @@ class Pipeline:
         with the matcher they started with."""
         matcher = Matcher.from_rules(rules)
         self.rules, self.matcher = rules, matcher
-        self.entity_kinds = {e.id: e.kind for e in rules.entities.values()}
 
     def health(self, name: str) -> SourceHealth:
         return self.store.load_health().get(name) or SourceHealth(name=name)
@@ -122,6 +121,7 @@ class Pipeline:
     async def _process(
         self, source: Source, items: Sequence[Item], matcher: Matcher, report: CycleReport
     ) -> None:
+        kinds = {e.id: e.kind for e in matcher.rules.entities.values()}  # the matcher's own rules
         results = [matcher.match_item(item) for item in items]
         near = {
             item.guid
@@ -147,7 +147,7 @@ class Pipeline:
         )
         fresh: list[tuple[StoryView, tuple[str, ...]]] = []
         for item, result in zip(items, results, strict=True):
-            outcome = self.store.ingest(item, result, self.entity_kinds)
+            outcome = self.store.ingest(item, result, kinds)
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))
             story = outcome.story

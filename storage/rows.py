@@ -25,13 +25,19 @@ def content_hash(item: Item) -> str:
     return blake2b(data, digest_size=8).hexdigest()
 
 
+def item_canonical(item: Item) -> str:
+    """The canonical URL of `item` (the page's canonical link when it gave one), "" without URL."""
+    hint = item.extra.get("canonical")
+    return canonical_url(item.url, hint) if item.url or hint else ""
+
+
 def identity_keys(item: Item, canon: str | None = None) -> list[tuple[int, str]]:
     """(key, kind) for every identity of `item`: canonical URL(s), source + GUID, source + title.
     `canon`: the item's canonical URL when already computed."""
     keys: list[tuple[int, str]] = []
     hint = item.extra.get("canonical")
     if canon is None:
-        canon = canonical_url(item.url, hint) if item.url or hint else ""
+        canon = item_canonical(item)
     urls = {canon}
     if hint and item.url:
         urls.add(canonical_url(item.url))  # the AMP/mobile link itself, for later sightings
@@ -83,6 +89,29 @@ def new_story_view(story_id: int, item: Item, match: MatchResult, now: datetime)
         sources=(item.source,),
         languages=(item.lang,) if item.lang else (),
         items=(StoryItemView(item.url, item.title, item.source, item.lang, published),),
+    )
+
+
+# The item columns a report's content sets, in the order `content_values` gives them.
+CONTENT_COLUMNS = (
+    "title", "summary", "text", "lang", "published", "content_hash", "entities", "features", "extra"
+)  # fmt: skip
+
+
+def content_values(
+    item: Item, match: MatchResult, feats: Features
+) -> tuple[str, str, str, str, str | None, str, str, str, str]:
+    """The values of CONTENT_COLUMNS for `item`: what an insert and an update both write."""
+    return (
+        item.title,
+        item.summary,
+        item.text,
+        item.lang,
+        iso_or_none(item.published),
+        content_hash(item),
+        json.dumps(list(match.entities)),
+        feats.to_json(),
+        json.dumps(item.extra, ensure_ascii=False),
     )
 
 

@@ -17,7 +17,6 @@ starts a story of its own.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -38,13 +37,33 @@ from matching.normalize import normalize
 from matching.result import MatchResult
 from storage import health, queries, retention, story_writes
 from storage.checkpoint import Checkpointer
-from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso, iso_or_none
-from storage.rows import all_keys, content_hash, explanations, identity_keys, new_story_view
-from stories.canonical import canonical_url
+from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
+from storage.rows import (
+    CONTENT_COLUMNS,
+    all_keys,
+    content_hash,
+    content_values,
+    explanations,
+    identity_keys,
+    item_canonical,
+    new_story_view,
+)
 from stories.cluster import MIN_SHARED, Features, build_features, decide, index_keys
 
 MAX_CANDIDATES = 50
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
+_INSERT_ITEM = (
+    "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
+    f" {', '.join(CONTENT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(CONTENT_COLUMNS)))})"
+)
+_UPDATE_ITEM = (
+    "UPDATE items SET "
+    + ", ".join(
+        "published = COALESCE(?, published)" if c == "published" else f"{c} = ?"
+        for c in CONTENT_COLUMNS
+    )
+    + ", last_seen = ?, updated_at = ? WHERE id = ?"
+)
 
 
 class Store:
@@ -106,8 +125,7 @@ class Store:
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction."""
         now = self.clock.now()
-        hint = item.extra.get("canonical")
-        canon = canonical_url(item.url, hint) if item.url or hint else ""
+        canon = item_canonical(item)
         keys = identity_keys(item, canon)
         with self.transaction() as conn:
             known = self._known(conn, keys, now)
@@ -140,9 +158,7 @@ class Store:
         """Whether `item` is stored already (by canonical URL, GUID, or a recent title): the
         same test `ingest` makes, without writing. Watchers use it to fetch full text only for
         new reports."""
-        hint = item.extra.get("canonical")
-        canon = canonical_url(item.url, hint) if item.url or hint else ""
-        return self._known(self.conn, identity_keys(item, canon), self.clock.now()) is not None
+        return self._known(self.conn, identity_keys(item), self.clock.now()) is not None
 
     def _known(
         self, conn: sqlite3.Connection, keys: Sequence[tuple[int, str]], now: datetime
@@ -214,25 +230,15 @@ class Store:
         ts = epoch(item.published or now)
         feats = build_features(item, match, entity_kinds, ts)
         cur = conn.execute(
-            "INSERT INTO items(source, url, canonical_url, guid, title, summary, text, lang,"
-            " published, first_seen, last_seen, content_hash, entities, features, extra)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_ITEM,
             (
                 item.source,
                 item.url,
                 canon,
                 item.guid,
-                item.title,
-                item.summary,
-                item.text,
-                item.lang,
-                iso_or_none(item.published),
                 now_s,
                 now_s,
-                content_hash(item),
-                json.dumps(list(match.entities)),
-                feats.to_json(),
-                json.dumps(item.extra, ensure_ascii=False),
+                *content_values(item, match, feats),
             ),
         )
         item_id = cur.lastrowid
@@ -247,10 +253,7 @@ class Store:
             self.settings.window_hours,
             self.settings.similarity,
         )
-        conn.executemany(
-            "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
-            [(k, item_id, int(ts)) for k in (*lsh, *ents)],
-        )
+        _file_cluster_keys(conn, item_id, [*lsh, *ents], ts)
         if decision is None:
             story_id = story_writes.new_story(conn, item_id, item, match, now_s)
             story_is_new, reason, score = True, "new story", None
@@ -330,25 +333,7 @@ class Store:
             return False, story_id, ()
         old = Features.from_json(item_id, story_id, old_features)
         feats = build_features(item, match, entity_kinds, old.ts, item_id, story_id)
-        conn.execute(
-            "UPDATE items SET title = ?, summary = ?, text = ?, lang = ?,"
-            " published = COALESCE(?, published), last_seen = ?, updated_at = ?,"
-            " content_hash = ?, entities = ?, features = ?, extra = ? WHERE id = ?",
-            (
-                item.title,
-                item.summary,
-                item.text,
-                item.lang,
-                iso_or_none(item.published),
-                now_s,
-                now_s,
-                content_hash(item),
-                json.dumps(list(match.entities)),
-                feats.to_json(),
-                json.dumps(item.extra, ensure_ascii=False),
-                item_id,
-            ),
-        )
+        conn.execute(_UPDATE_ITEM, (*content_values(item, match, feats), now_s, now_s, item_id))
         self._write_match(conn, item_id, item, match, feats.title, replace=True)
         # Re-file the clustering keys under the new text.
         old_keys = all_keys(old)
@@ -356,10 +341,7 @@ class Store:
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
             [(k, item_id) for k in old_keys],
         )
-        conn.executemany(
-            "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
-            [(k, item_id, int(old.ts)) for k in all_keys(feats)],
-        )
+        _file_cluster_keys(conn, item_id, all_keys(feats), old.ts)
         if rep == item_id:
             conn.execute(
                 "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
@@ -412,6 +394,16 @@ class Store:
         a delivery record references (see storage.retention). Returns the items deleted."""
         with self.transaction() as conn:
             return retention.prune(conn, now, retention_days, self.settings.window_hours)
+
+
+def _file_cluster_keys(
+    conn: sqlite3.Connection, item_id: int, keys: Sequence[int], ts: float
+) -> None:
+    """File `item_id` under its clustering `keys`, at the report's time `ts`."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
+        [(k, item_id, int(ts)) for k in keys],
+    )
 
 
 def _database_file(conn: sqlite3.Connection) -> Path | None:

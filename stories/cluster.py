@@ -142,7 +142,8 @@ def build_features(
     """Features of `item` as matched by `match` (`entity_kinds`: entity id -> kind)."""
     body = item.summary or item.text
     ents = {e: entity_kinds.get(e, "other") for e in match.entities}
-    title_words = len(normalize(item.title).split())
+    title = normalize(item.title)
+    title_words = len(title.split())
     title_ents, lead_ents = set(), set()
     for h in match.hits:
         if h.entity in ents and h.counted:
@@ -156,7 +157,7 @@ def build_features(
         story_id=story_id,
         lang=item.lang,
         ts=ts,
-        title=normalize(item.title),
+        title=title,
         lead=lead_text,
         numbers=numbers(f"{item.title}\n{body[: LEAD_CHARS + 50]}"),
         title_numbers=numbers(item.title),

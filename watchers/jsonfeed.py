@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from config.model import Source
 from core.errors import ParseError
 from core.items import Item
-from watchers.text import html_to_text, iso_to_utc, lang_code, one_line
+from watchers.text import fallback_guid, html_to_text, iso_to_utc, lang_code, one_line
 
 
 def looks_like_json_feed(body: bytes, content_type: str = "") -> bool:
@@ -56,7 +55,7 @@ def _item(entry: dict[str, Any], source: Source, feed_lang: str) -> Item | None:
     if not (title or url or summary):
         return None
     if not guid:
-        guid = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
+        guid = fallback_guid(title, summary)
     published = iso_to_utc(_text(entry.get("date_published"))) or iso_to_utc(
         _text(entry.get("date_modified"))
     )

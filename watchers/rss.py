@@ -8,7 +8,6 @@ text, dates as aware UTC, and the GUID falls back to the link.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from config.model import Source
 from core.errors import ParseError
 from core.items import Item
 from watchers import jsonfeed
-from watchers.text import html_to_text, lang_code, one_line, struct_to_utc
+from watchers.text import fallback_guid, html_to_text, lang_code, one_line, struct_to_utc
 from watchers.xmlsafe import defuse, sniff_charset
 
 
@@ -151,7 +150,7 @@ def _item(entry: Mapping[str, Any], feed: Mapping[str, Any], source: Source) -> 
     if not (title or url or summary):
         return None
     if not guid:
-        guid = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
+        guid = fallback_guid(title, summary)
     published = (
         struct_to_utc(_raw(entry, "published_parsed"))
         or struct_to_utc(_raw(entry, "updated_parsed"))

@@ -1,7 +1,9 @@
-"""Text helpers every parser shares: HTML to plain text, dates to aware UTC, language codes."""
+"""Text helpers every parser shares: HTML to plain text, dates to aware UTC, language codes, and
+the GUID of an entry that names none."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import time
@@ -104,3 +106,8 @@ def lang_code(value: str) -> str:
         return _LANGS[value]
     head = re.split(r"[-_\s]", value, maxsplit=1)[0]
     return head if len(head) in (2, 3) and head.isalpha() else ""
+
+
+def fallback_guid(title: str, summary: str) -> str:
+    """The GUID of an entry with neither id nor link: a digest of its title and summary."""
+    return "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
