@@ -1,13 +1,14 @@
 """Benchmark the watchers: N feeds x M items on a local server, first cycle and a 304 cycle.
 
     .venv/bin/python bench/bench_watchers.py [--feeds 1000] [--items 20] [--naive-sample 100]
-                                             [--process module:function]
+                                             [--process module:function] [--fetch-only]
 
 A FeedServer (tests/feedserver.py) runs in a child process, so the server's work does not count
 against this process's time or memory. A cycle polls every source at once through the shared
 Fetcher (`Fetch()` limits, `per_host` raised because every feed sits on one local host), applies
-`schedule.after_poll`, then hands all items to `process(items)`: the match + store step, a no-op
-until the lead plugs one in (`--process pkg.module:function`, or `main(process=...)`).
+`schedule.after_poll`, then hands all items to the match + store step: the default rules' matcher
+and a Store in a fresh temporary database for each run (`--fetch-only` skips it; `--process
+pkg.module:function` plugs in another).
 
 The naive baseline is a sequential `feedparser.parse(url)` loop (then with etag/modified for the
 304 cycle), timed on `--naive-sample` feeds and extrapolated to N (said so in the output).
@@ -156,9 +157,10 @@ def main(
     feeds: int = 1000,
     items: int = 20,
     naive_sample: int = 100,
-    process: Process | None = None,
+    process: Callable[[], Process] | None = None,
     workers: int = 2,
 ) -> None:
+    """`process` makes a fresh match + store step for each run (None: fetch and parse only)."""
     parent, child = mp.Pipe()
     server = mp.Process(target=serve, args=(feeds, items, child), daemon=True)
     server.start()
@@ -170,13 +172,14 @@ def main(
 
         async def run(pool: Executor | None) -> tuple[float, float, Counts, Counts]:
             healths = {s.name: SourceHealth(name=s.name) for s in sources}
+            step = process() if process is not None else None
             async with make_client(fetch) as client:
                 fetcher = Fetcher(client, fetch, SystemClock())
                 t0 = time.perf_counter()
-                first = await cycle(sources, healths, fetcher, fetch, process, pool)
+                first = await cycle(sources, healths, fetcher, fetch, step, pool)
                 t1 = time.perf_counter() - t0
                 t0 = time.perf_counter()
-                second = await cycle(sources, healths, fetcher, fetch, process, pool)
+                second = await cycle(sources, healths, fetcher, fetch, step, pool)
                 t2 = time.perf_counter() - t0
             return t1, t2, first, second
 
@@ -215,10 +218,33 @@ def main(
         )
 
 
-def _load(spec: str) -> Process:
+def _load(spec: str) -> Callable[[], Process]:
     module, _, attr = spec.partition(":")
     func: Process = getattr(importlib.import_module(module), attr)
-    return func
+    return lambda: func
+
+
+def match_and_store() -> Process:
+    """The real step: the default rules' matcher and a Store in a fresh temporary database."""
+    import tempfile
+
+    from config import load_rules
+    from matching.engine import Matcher
+    from storage.db import connect, migrate
+    from storage.store import Store
+
+    rules = load_rules(ROOT / "rules.yaml")
+    matcher = Matcher.from_rules(rules)
+    kinds = {e.id: e.kind for e in rules.entities.values()}
+    db = connect(Path(tempfile.mkdtemp(prefix="bench-watchers-")) / "state.db")
+    migrate(db)
+    store = Store(db, SystemClock(), rules.stories)
+
+    def step(items: Sequence[Item]) -> None:
+        for item in items:
+            store.ingest(item, matcher.match_item(item), kinds)
+
+    return step
 
 
 if __name__ == "__main__":
@@ -227,12 +253,15 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--naive-sample", type=int, default=100)
     parser.add_argument("--process", default="", help="module:function taking list[Item]")
+    parser.add_argument(
+        "--fetch-only", action="store_true", help="skip the match + store step (fetch and parse)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="also run with a process pool")
     args = parser.parse_args()
     main(
         args.feeds,
         args.items,
         args.naive_sample,
-        _load(args.process) if args.process else None,
+        None if args.fetch_only else _load(args.process) if args.process else match_and_store,
         args.workers,
     )
