@@ -79,6 +79,25 @@ WORDS = [
 ]
 
 
+def _vocabulary(size: int = 5000) -> list[str]:
+    """Pseudo-words, so that generated headlines differ as much as real ones do (a handful of
+    words repeated everywhere would make every item a near-duplicate of every other)."""
+    rng = random.Random(0)
+    syllables = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"]
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(size)]
+
+
+VOCABULARY = _vocabulary()
+
+
+def _words(rng: random.Random, n: int) -> str:
+    """`n` words: mostly ordinary vocabulary, with one or two of the monitor's names."""
+    picked = [rng.choice(VOCABULARY) for _ in range(n)]
+    for _ in range(rng.randint(1, 2)):
+        picked[rng.randrange(n)] = rng.choice(WORDS)
+    return " ".join(picked)
+
+
 def make_feed(index: int, items: int) -> bytes:
     """One RSS 2.0 feed with `items` items (deterministic, about 8 KB for 20 items)."""
     rng = random.Random(index)
@@ -90,8 +109,8 @@ def make_feed(index: int, items: int) -> bytes:
         "<description>generated</description><language>en</language>",
     ]
     for j in range(items):
-        title = " ".join(rng.choice(WORDS) for _ in range(9))
-        text = " ".join(rng.choice(WORDS) for _ in range(40))
+        title = _words(rng, 9)
+        text = _words(rng, 40)
         when = format_datetime(base - timedelta(minutes=index + j * 7), usegmt=True)
         out.append(
             f"<item><title>{title}</title><link>https://bench.test/{index}/{j}</link>"
@@ -241,8 +260,11 @@ def match_and_store() -> Process:
     store = Store(db, SystemClock(), rules.stories)
 
     def step(items: Sequence[Item]) -> None:
+        by_source: dict[str, list[Item]] = {}
         for item in items:
-            store.ingest(item, matcher.match_item(item), kinds)
+            by_source.setdefault(item.source, []).append(item)
+        for batch in by_source.values():  # as the service does: one transaction per poll
+            store.ingest_many([(item, matcher.match_item(item)) for item in batch], kinds)
 
     return step
 

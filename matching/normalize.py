@@ -1,10 +1,11 @@
 """The one text normaliser, applied alike to rule aliases, report text and search queries.
 
-Steps: Unicode NFKC; case-fold; canonical decomposition so that accents and Arabic hamza/madda
-become separate marks; every combining mark, Arabic diacritic and tatweel removed (Traoré → traore,
-أ إ آ → ا, ؤ → و, ئ → ي); ٱ → ا, ى → ي, ة → ه; Persian/Urdu forms (ک ی ہ ۀ …) folded to Arabic;
-Arabic-Indic and Persian digits → ASCII; every punctuation, symbol, quote and space character → a
-single space. The result is words separated by single spaces, with no leading/trailing space.
+Steps: Unicode compatibility decomposition (NFKD: NFKC's folding, with accents and Arabic
+hamza/madda split off as separate marks); case-fold; every combining mark, Arabic diacritic and
+tatweel removed (Traoré → traore, أ إ آ → ا, ؤ → و, ئ → ي); ٱ → ا, ى → ي, ة → ه;
+Persian/Urdu forms (ک ی ہ ۀ …) folded to Arabic; Arabic-Indic and Persian digits → ASCII; every
+punctuation, symbol, quote and space character → a single space. The result is words separated
+by single spaces, with no leading or trailing space.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ for _cp in range(0x10000):
 
 def normalize(text: str) -> str:
     """Normalise `text` for matching and search (see the module docstring)."""
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
-    text = text.translate(_TABLE)
+    if text.isascii():  # most English text: lower-casing is its case-fold, nothing decomposes
+        text = text.lower().translate(_TABLE)
+    else:  # one compatibility decomposition does NFKC's folding and NFD's split in one pass
+        text = unicodedata.normalize("NFKD", text).casefold().translate(_TABLE)
     if _ASTRAL.search(text):
         text = "".join(c if ord(c) <= 0xFFFF else (_fold_char(c) or "") for c in text)
     return " ".join(text.split())

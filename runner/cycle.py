@@ -146,12 +146,11 @@ class Pipeline:
             full_text=len(near),
         )
         fresh: list[tuple[StoryView, tuple[str, ...]]] = []
-        for item, result in zip(items, results, strict=True):
-            outcome = self.store.ingest(item, result, kinds)
+        for outcome in self.store.ingest_many(list(zip(items, results, strict=True)), kinds):
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))
             story = outcome.story
-            if story is not None and story.topics and (outcome.story_is_new or outcome.new_topics):
+            if story.topics and (outcome.story_is_new or outcome.new_topics):
                 fresh.append((story, tuple(outcome.new_topics)))
         event("store", source.name, items=len(items), new=report.new_items, stories=len(fresh))
         for story, new_topics in fresh:

@@ -4,8 +4,12 @@ SQLite's automatic checkpoint runs inside the COMMIT that crosses the threshold:
 a hundred would pay for writing back the pages of the previous hundred (random writes into a
 file of gigabytes, then an fsync). The store turns that off on its writer connection and runs
 this thread instead: its own connection, a PASSIVE checkpoint (it never waits for, nor blocks,
-the writer) whenever the WAL has grown past `min_bytes`. Durability is unchanged: a committed
-transaction is in the WAL, and SQLite replays the WAL after a crash.
+the writer) whenever the WAL has grown past `min_bytes`. Under writes without pause a PASSIVE
+checkpoint never catches up, and the WAL would grow without end: past `max_bytes` the thread runs
+a TRUNCATE checkpoint instead, which waits for the writer's current transaction, copies back
+everything and cuts the file to zero (the writer waits a moment on its busy timeout).
+Durability is unchanged: a committed transaction is in the WAL, and SQLite replays the WAL after
+a crash.
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ from pathlib import Path
 class Checkpointer:
     """A daemon thread checkpointing the WAL of the database at `path` every `every_s` seconds."""
 
-    def __init__(self, path: Path, every_s: float = 1.0, min_bytes: int = 4 << 20) -> None:
+    def __init__(
+        self, path: Path, every_s: float = 1.0, min_bytes: int = 4 << 20, max_bytes: int = 64 << 20
+    ) -> None:
         self.path = path
         self.wal = path.with_name(path.name + "-wal")
         self.every_s = every_s
         self.min_bytes = min_bytes
+        self.max_bytes = max_bytes
         self.runs = 0
+        self.truncations = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sahelwatch-checkpoint", daemon=True)
 
@@ -32,7 +40,7 @@ class Checkpointer:
         return self
 
     def _run(self) -> None:
-        conn = sqlite3.connect(str(self.path), timeout=5, isolation_level=None)
+        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
         try:
             while not self._stop.wait(self.every_s):
                 self.checkpoint_if_due(conn)
@@ -41,12 +49,15 @@ class Checkpointer:
 
     def checkpoint_if_due(self, conn: sqlite3.Connection) -> bool:
         try:
-            if self.wal.stat().st_size < self.min_bytes:
+            size = self.wal.stat().st_size
+            if size < self.min_bytes:
                 return False
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            mode = "TRUNCATE" if size >= self.max_bytes else "PASSIVE"
+            conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
         except (OSError, sqlite3.Error):
             return False  # no WAL yet, or busy: the next round tries again
         self.runs += 1
+        self.truncations += mode == "TRUNCATE"
         return True
 
     def stop(self) -> None:

@@ -103,7 +103,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (sqlite errors → StoreError)."""
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (sqlite errors → StoreError).
+        Inside an open transaction it joins it: the outermost one commits."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -153,6 +157,14 @@ class Store:
         return IngestResult(
             item_id, is_new, updated, story_id, story_is_new, view, new_topics, reason
         )
+
+    def ingest_many(
+        self, pairs: Sequence[tuple[Item, MatchResult]], entity_kinds: Mapping[str, str]
+    ) -> list[IngestResult]:
+        """Ingest one poll's reports in one transaction: all of them are stored, or none (a
+        poll's health, and so its ETag, is saved only after, so none are lost either)."""
+        with self.transaction():
+            return [self.ingest(item, match, entity_kinds) for item, match in pairs]
 
     def seen(self, item: Item) -> bool:
         """Whether `item` is stored already (by canonical URL, GUID, or a recent title): the

@@ -312,3 +312,21 @@ def test_prune_drops_clustering_data_outside_the_window(store: Store, clock: Fix
     assert features(r_old.item_id) == "{}" and features(r_new.item_id) != "{}"
     keys = store.conn.execute("SELECT DISTINCT item_id FROM cluster_keys").fetchall()
     assert keys == [(r_new.item_id,)]
+
+
+def test_a_wal_past_the_bound_is_truncated(tmp_path: Path, clock: FixedClock) -> None:
+    # writes without pause never let a PASSIVE checkpoint catch up: past max_bytes the
+    # checkpointer cuts the WAL back to nothing, so it cannot grow without end
+    store = Store(open_state(str(tmp_path)), clock, background_checkpoint=False)
+    store.conn.execute("PRAGMA wal_autocheckpoint=0")
+    items = feed_items("en_bbc_world_2026-08-13_0424", "BBC World")
+    ingest_all(store, items)
+    wal = tmp_path / "sahelwatch.db-wal"
+    assert wal.stat().st_size > 0
+    checkpointer = Checkpointer(tmp_path / "sahelwatch.db", min_bytes=1, max_bytes=1)
+    other = sqlite3.connect(str(tmp_path / "sahelwatch.db"), timeout=5)
+    assert checkpointer.checkpoint_if_due(other) and checkpointer.truncations == 1
+    other.close()
+    assert wal.stat().st_size == 0
+    assert store.item_count() == len(items)
+    store.close()
