@@ -23,7 +23,7 @@ class Checkpointer:
     """A daemon thread checkpointing the WAL of the database at `path` every `every_s` seconds."""
 
     def __init__(
-        self, path: Path, every_s: float = 1.0, min_bytes: int = 4 << 20, max_bytes: int = 64 << 20
+        self, path: Path, every_s: float = 1.0, min_bytes: int = 4 << 20, max_bytes: int = 256 << 20
     ) -> None:
         self.path = path
         self.wal = path.with_name(path.name + "-wal")
