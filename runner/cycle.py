@@ -12,11 +12,12 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from config.model import Rules, Source
 from core.clock import Clock
+from core.errors import SahelWatchError
 from core.health import SourceHealth
 from core.items import Item
 from core.log import event
@@ -108,7 +109,16 @@ class Pipeline:
         if not outcome.ok:
             POLL_ERRORS_TOTAL.inc(source=source.name)
         if outcome.items:
-            await self._process(source, outcome.items, matcher, report)
+            try:
+                await self._process(source, outcome.items, matcher, report)
+            except SahelWatchError as exc:  # e.g. the database refused: count it on the source
+                event("store", source.name, level=logging.ERROR, error=str(exc))
+                report.ok, report.error = False, f"storing failed: {exc}"
+                # keep the old validators, so the next poll fetches these items again
+                outcome = replace(
+                    outcome, ok=False, error=report.error,
+                    etag=before.etag, last_modified=before.last_modified,
+                )  # fmt: skip
         after = after_poll(before, outcome, source, rules.fetch, self.rng)
         self.store.save_health(after)
         if paused_now(before, after):

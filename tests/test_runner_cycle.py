@@ -126,3 +126,32 @@ async def test_repeated_failures_pause_the_source_and_tell_admins(
     assert health.paused and health.failures == 3
     assert len(sink.notices) == 1 and "Flaky" in sink.notices[0] and "paused" in sink.notices[0]
     assert health.next_check is not None and health.next_check > datetime.now(UTC)
+
+
+async def test_a_store_failure_counts_on_the_source_and_keeps_its_validators(
+    rules: Rules, tmp_path: Path
+) -> None:
+    from core.errors import StoreError
+
+    class BrokenStore(Store):
+        def ingest_many(self, pairs, entity_kinds):  # a test double that always fails
+            raise StoreError("disk I/O error")
+
+    db = connect(tmp_path / "state.db")
+    migrate(db)
+    clock = SystemClock()
+    store = BrokenStore(db, clock, rules.stories)
+    sink = Sink()
+    with FeedServer() as server:
+        url = server.add("/feed.xml", feed("https://example.org/a"), etag="auto")
+        source = Source(name="Feed", kind="rss", every_s=600, url=url)
+        async with make_client(rules.fetch) as client:
+            pipeline = Pipeline(
+                replace(rules, sources=(source,)), store, Fetcher(client, rules.fetch, clock),
+                sink, clock,
+            )
+            (report,) = await pipeline.run_once()
+    assert not report.ok and "disk I/O error" in report.error
+    health = store.load_health()["Feed"]
+    assert health.failures == 1 and "storing failed" in health.last_error
+    assert health.etag == ""  # not remembered: the next poll gets the items again
