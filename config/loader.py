@@ -107,6 +107,7 @@ def check_spelling(reader: Reader, node: Node, value: str, what: str) -> bool:
 def _entities(reader: Reader, node: Node) -> dict[str, Entity]:
     entries = reader.mapping(node, "entities")
     out: dict[str, Entity] = {}
+    corroborations: dict[str, Node] = {}
     for eid, (key_node, value_node) in (entries or {}).items():
         if reader.ident(key_node, "entity id") is None:
             continue
@@ -117,41 +118,27 @@ def _entities(reader: Reader, node: Node) -> dict[str, Entity]:
         if "kind" in fields:
             kind = reader.choice(fields["kind"][1], f"entity '{eid}': kind", ENTITY_KINDS) or kind
         labels = _labels(reader, fields.get("label"), f"entity '{eid}': label")
-        aliases = (
-            _spellings(reader, fields["aliases"][1], f"entity '{eid}': aliases")
-            if "aliases" in fields
-            else {}
-        )
-        ambiguous = (
-            _spellings(reader, fields["ambiguous"][1], f"entity '{eid}': ambiguous")
-            if "ambiguous" in fields
-            else {}
-        )
-        not_in = (
-            _spellings(reader, fields["not_in"][1], f"entity '{eid}': not_in")
-            if "not_in" in fields
-            else {}
+        aliases, ambiguous, not_in = (
+            _spellings(reader, fields[key][1], f"entity '{eid}': {key}") if key in fields else {}
+            for key in ("aliases", "ambiguous", "not_in")
         )
         if not aliases and not ambiguous and "aliases" not in fields:
             reader.error(key_node, f"entity '{eid}' has no aliases: add 'aliases: {{en: [...]}}'")
         out[eid] = Entity(eid, kind, labels, aliases, ambiguous, not_in)
-    for eid, (_, value_node) in (entries or {}).items():
-        fields = reader.mapping(value_node, f"entity '{eid}'") if eid in out else None
-        if fields and "corroborated_by" in fields:
-            node = fields["corroborated_by"][1]
-            refs = [
-                ref
-                for item in reader.sequence(node, f"entity '{eid}': corroborated_by") or []
-                if (ref := _entity_ref(reader, item, out, f"entity '{eid}': corroborated_by"))
-            ]
-            if not ambiguous_of(out[eid]):
-                reader.error(node, f"entity '{eid}': corroborated_by needs 'ambiguous:' spellings")
-            out[eid] = replace(out[eid], corroborated_by=tuple(refs))
+        if "corroborated_by" in fields:
+            corroborations[eid] = fields["corroborated_by"][1]
+    # Resolved once every entity is known: a list may name an entity defined further down.
+    for eid, node in corroborations.items():
+        what = f"entity '{eid}': corroborated_by"
+        refs = [
+            ref
+            for item in reader.sequence(node, what) or []
+            if (ref := _entity_ref(reader, item, out, what))
+        ]
+        if not out[eid].ambiguous:
+            reader.error(node, f"{what} needs 'ambiguous:' spellings")
+        out[eid] = replace(out[eid], corroborated_by=tuple(refs))
     return out
-
-
-def ambiguous_of(entity: Entity) -> bool:
-    return bool(entity.ambiguous)
 
 
 def _labels(reader: Reader, entry: tuple[Node, Node] | None, what: str) -> dict[str, str]:

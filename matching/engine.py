@@ -42,7 +42,7 @@ class Matcher:
         raw_hits, blocks = self._scan(words, len(title_words))
         hits = _resolve(raw_hits, blocks)
         if snippets and hits:
-            hits = _with_snippets(hits, title, text, len(title_words))
+            hits = _with_snippets(hits, title, text)
         unambiguous = {h.entity for h in hits if h.entity and h.counted and not h.ambiguous}
         topic_results = tuple(
             self._topic(topic, hits, unambiguous) for topic in self.rules.topics.values()
@@ -200,7 +200,7 @@ def _resolve(hits: list[Hit], blocks: list[tuple[str, int, int]]) -> list[Hit]:
     return out
 
 
-def _with_snippets(hits: list[Hit], title: str, text: str, n_title: int) -> list[Hit]:
+def _with_snippets(hits: list[Hit], title: str, text: str) -> list[Hit]:
     """Attach to each hit the original words around it (a few either side)."""
     chunks: list[str] = []
     owner: list[int] = []  # normalised word index -> raw chunk index

@@ -202,3 +202,14 @@ def test_broken_rules_never_crash(tmp_path: Path, text: str) -> None:
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert lines and all(line.startswith(f"{path}:") for line in lines), proc.stderr
+
+
+def test_a_duplicate_key_inside_an_entity_is_reported_once() -> None:
+    text = GOOD.replace(
+        "    aliases: {en: [Mali]}\n",
+        "    aliases: {en: [Mali]}\n    ambiguous: {en: [Mali]}\n    kind: place\n"
+        "    corroborated_by: [wagner]\n",
+    )
+    assert errors(text) == [
+        "rules.yaml:9:5: entity 'mali': duplicate key 'kind' (first defined on line 6)"
+    ]
