@@ -100,9 +100,9 @@ class OutboxSender:
         tasks = [t for t in (self._task, *self._workers.values()) if t is not None]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # gather, not `suppress(CancelledError): await task`, which would also swallow a
+        # cancel of the caller itself
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._task = None
         self._workers.clear()
 
@@ -125,8 +125,11 @@ class OutboxSender:
         while True:
             self._dispatch()
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # arrives as the event is set, and stop() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                async with asyncio.timeout(self.poll_s):
+                    await self._wake.wait()
 
     def _dispatch(self) -> None:
         free = self.max_workers - len(self._workers)

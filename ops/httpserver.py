@@ -197,7 +197,8 @@ class OpsServer:
             return
         server.close()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(server.wait_closed(), self.read_timeout_s)
+            async with asyncio.timeout(self.read_timeout_s):
+                await server.wait_closed()
 
     async def __aenter__(self) -> OpsServer:
         await self.start()
@@ -215,7 +216,8 @@ class OpsServer:
             response = await self._respond(reader)
             if response is not None:
                 writer.write(response)
-                await asyncio.wait_for(writer.drain(), self.read_timeout_s)
+                async with asyncio.timeout(self.read_timeout_s):
+                    await writer.drain()
         except (ConnectionError, TimeoutError):
             pass  # the client went away or stopped reading: nothing to tell it
         except Exception as exc:  # one bad request never takes the server down
@@ -224,7 +226,8 @@ class OpsServer:
             self._active -= 1
             writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await writer.wait_closed()
 
     async def _respond(self, reader: asyncio.StreamReader) -> bytes | None:
         try:

@@ -15,7 +15,6 @@ reschedule after a swap.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -104,8 +103,7 @@ class RulesWatcher:
         if task is None:
             return
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.gather(task, return_exceptions=True)  # a cancel of our caller still counts
 
     @property
     def running(self) -> bool:

@@ -5,6 +5,7 @@ migration, and reconciliation of a send left unanswered."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from core.clock import SystemClock
 from delivery.pacing import Pacer
 from delivery.sender import OutboxSender
 from delivery.service import DeliveryService
+from delivery.terminal import TerminalTransport
 from delivery.transport import Rejected, TelegramTransport
 from storage.delivery_store import DeliveryStore, Part
 from tests.fakebotapi import FakeBotAPI, ParseEntitiesError, parse_html
@@ -213,3 +215,15 @@ def test_html_validator_matches_telegram_rules() -> None:
     for bad in ("<b>x", "<b>x</i>", "a & b", "<foo>", "&nbsp;", "<a>x</a>", "x</b>"):
         with pytest.raises(ParseEntitiesError, match=r"\w"):
             parse_html(bad)
+
+
+async def test_stop_while_woken_does_not_hang(tmp_path: Path) -> None:
+    """A wake-up and a stop in the same tick: on Python 3.11 `asyncio.wait_for` returned the
+    wake-up and dropped the cancel, so stop() waited for the sender's loop forever."""
+    sender = OutboxSender(open_store(tmp_path), TerminalTransport(io.StringIO()), poll_s=0.2)
+    for _ in range(20):
+        sender.start()
+        await asyncio.sleep(0.01)  # the loop is waiting for a wake-up
+        sender.wake()
+        async with asyncio.timeout(5):
+            await sender.stop()
