@@ -199,11 +199,12 @@ class Store:
     ) -> None:
         """File `keys` for `item_id`: URL/GUID keys of another item stay; title keys move here."""
         ts = int(epoch(now))
-        for verb, group in (("IGNORE", ("url", "guid")), ("REPLACE", ("title",))):
-            conn.executemany(
-                f"INSERT OR {verb} INTO item_keys(key, item_id, kind, ts) VALUES (?, ?, ?, ?)",
-                [(key, item_id, kind, ts) for key, kind in keys if kind in group],
-            )
+        conn.executemany(
+            "INSERT INTO item_keys(key, item_id, kind, ts) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET item_id = excluded.item_id, ts = excluded.ts"
+            " WHERE excluded.kind = 'title'",
+            [(key, item_id, kind, ts) for key, kind in keys],
+        )
 
     def _write_match(
         self,

@@ -179,7 +179,8 @@ def grams(f: Features) -> frozenset[str]:
 
 
 def lsh_keys(f: Features) -> list[int]:
-    return band_keys(minhash(grams(f)))
+    """The LSH band keys of the MinHash of `grams(f)`."""
+    return band_keys(minhash((f.title, f.lead)))
 
 
 def index_keys(f: Features) -> tuple[list[int], list[int]]:

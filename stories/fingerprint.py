@@ -1,19 +1,22 @@
 """Fingerprints and features of a report's text: the normalised title fingerprint, character
-n-gram shingles, one-permutation MinHash signatures with their LSH band keys, and the numbers a
-report states.
+n-gram shingles (as sets of strings for exact Jaccard, as vectorised 64-bit hashes for MinHash),
+one-permutation MinHash signatures with their LSH band keys, and the numbers a report states.
 
 All text goes through `matching.normalize.normalize` first, so an Arabic title with or without
-diacritics, or a French one with or without accents, gives the same features. Hashes (crc32 and
-blake2b based) are stable across processes (they are stored in the database).
+diacritics, or a French one with or without accents, gives the same features. Hashes (blake2b and
+splitmix64 based) are stable across processes (they are stored in the database).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from hashlib import blake2b
-from zlib import crc32
+
+import numpy as np
+import numpy.typing as npt
 
 from matching.normalize import normalize
 
@@ -71,36 +74,59 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-_GOLDEN = 0x9E3779B97F4A7C15
-_MASK64 = (1 << 64) - 1
+_U = np.uint64
+_M1, _M2 = _U(0xBF58476D1CE4E5B9), _U(0x94D049BB133111EB)  # splitmix64's finaliser
+_EMPTY_BIN = _U(_EMPTY)
 
 
-def minhash(grams: frozenset[str], bins: int = BINS) -> tuple[int, ...]:
-    """One-permutation MinHash with rotation densification: `bins` values, one hash per shingle.
+def gram_hashes(norm: str, n: int = SHINGLE) -> npt.NDArray[np.uint64]:
+    """64-bit hashes of the character n-grams of already normalised text (of the whole text
+    when it is shorter than n), computed in one vectorised pass: the n UTF-16 code units of a
+    gram packed into 64 bits, then mixed. The same grams as `shingles`, hashed."""
+    if not norm:
+        return np.empty(0, dtype=np.uint64)
+    units = np.frombuffer(norm.encode("utf-16-le"), dtype=np.uint16).astype(np.uint64)
+    if len(units) < n:
+        units = np.concatenate([units, np.zeros(n - len(units), dtype=np.uint64)])
+    count = len(units) - n + 1
+    h = units[:count].copy()
+    for i in range(1, n):
+        h = (h << _U(64 // n)) | units[i : i + count]
+    h ^= h >> _U(30)
+    h *= _M1
+    h ^= h >> _U(27)
+    h *= _M2
+    h ^= h >> _U(31)
+    return h
 
-    Each shingle's 64-bit hash picks a bin and competes for that bin's minimum; an empty bin
-    borrows from the next non-empty bin to its right, so that two equal sets always get equal
-    signatures and P[value i equal] approximates their Jaccard similarity.
+
+def minhash(texts: Sequence[str], bins: int = BINS) -> tuple[int, ...]:
+    """One-permutation MinHash with rotation densification over the n-grams of all `texts`
+    (normalised): `bins` values, one hash per gram.
+
+    Each gram's 64-bit hash picks a bin with its high half and competes for that bin's minimum
+    with its low half; an empty bin borrows from the next non-empty bin to its right, so that
+    two equal gram sets always get equal signatures and P[value i equal] approximates their
+    Jaccard similarity.
     """
-    if not grams:
+    hashes = [gram_hashes(t) for t in texts if t]
+    if not hashes:
         return ()
-    mins = [_EMPTY] * bins
-    # crc32 then a multiplicative mix: the high half picks the bin, the low half competes.
-    for h in [(crc32(g) * _GOLDEN) & _MASK64 for g in map(str.encode, grams)]:
-        b = ((h >> 32) * bins) >> 32
-        v = h & 0xFFFFFFFF
-        if v < mins[b]:
-            mins[b] = v
-    if _EMPTY in mins:
-        out = list(mins)
+    h = np.concatenate(hashes)
+    which = ((h >> _U(32)) * _U(bins)) >> _U(32)
+    mins = np.full(bins, _EMPTY_BIN, dtype=np.uint64)
+    np.minimum.at(mins, which.astype(np.intp), h & _U(0xFFFFFFFF))
+    values: list[int] = mins.tolist()
+    if _EMPTY in values:
+        out = list(values)
         for i in range(bins):
-            if mins[i] == _EMPTY:
+            if values[i] == _EMPTY:
                 step = 1
-                while mins[(i + step) % bins] == _EMPTY:
+                while values[(i + step) % bins] == _EMPTY:
                     step += 1
-                out[i] = mins[(i + step) % bins] + (step << 32)
+                out[i] = values[(i + step) % bins] + (step << 32)
         return tuple(out)
-    return tuple(mins)
+    return tuple(values)
 
 
 _BAND_MULT = (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63)
@@ -108,14 +134,16 @@ _BAND_MULT = (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EB
 
 def band_keys(signature: tuple[int, ...], rows: int = ROWS) -> list[int]:
     """LSH keys: one per band of `rows` signature values, the band's index mixed in
-    (multiply-xor mixing: stable, and cheaper than a hash call per band)."""
-    keys = []
-    for band in range(len(signature) // rows):
-        h = (band + 1) * 0x9E3779B97F4A7C15
-        for j in range(rows):
-            h = ((h ^ signature[band * rows + j]) * _BAND_MULT[j % 4]) & _MASK64
-            h ^= h >> 29
-        keys.append(h & _MASK63)
+    (multiply-xor mixing over all bands at once: stable, and no hash call per band)."""
+    bands = len(signature) // rows
+    if not bands:
+        return []
+    sig = np.array(signature[: bands * rows], dtype=np.uint64).reshape(bands, rows)
+    h = np.arange(1, bands + 1, dtype=np.uint64) * _U(0x9E3779B97F4A7C15)
+    for j in range(rows):
+        h = (h ^ sig[:, j]) * _U(_BAND_MULT[j % 4])
+        h ^= h >> _U(29)
+    keys: list[int] = (h & _U(_MASK63)).tolist()
     return keys
 
 
