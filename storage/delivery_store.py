@@ -4,7 +4,8 @@
 service's event-loop thread). Its writes are short explicit transactions, so a crash leaves either
 the whole of a change or none of it: a digest's parts, its `deliveries` rows and the subscriber's
 `last_digest_at` land together; a message is `pending` before it is sent, `sending` while the HTTP
-call is in flight, and `sent` after. Tables: storage/migrations/0002_delivery.sql.
+call is in flight, and `sent` after. Tables: storage/migrations/0002_delivery.sql; the records it
+returns: storage/delivery_records.py.
 """
 
 from __future__ import annotations
@@ -12,124 +13,24 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from core.errors import StoreError
 from storage.db import connect, migrate
+from storage.delivery_records import (
+    OUT_COLS,
+    SUB_COLS,
+    OutboxRow,
+    Part,
+    Subscriber,
+    read_outbox_row,
+    read_subscriber,
+)
 from storage.records import iso, parse_iso
 
 _UNSET: Any = object()
-
-_SUB_COLS = (
-    "chat_id, chat_type, title, thread_id, active, topics, mode, daily_at, quiet_start,"
-    " quiet_end, lang, subscribed_at, updated_at, last_digest_at, last_message_id,"
-    " inactive_reason"
-)
-_OUT_COLS = (
-    "id, chat_id, thread_id, kind, batch, part, parts, text, story_ids, state, created_at,"
-    " not_before, attempts, prev_message_id, message_id"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Subscriber:
-    """A chat's subscription and settings (hours are in the rules' delivery timezone)."""
-
-    chat_id: int
-    chat_type: str
-    title: str
-    thread_id: int | None
-    active: bool
-    topics: tuple[str, ...]
-    mode: str  # instant | hourly | daily
-    daily_at: str  # "HH:MM"
-    quiet_start: int | None
-    quiet_end: int | None
-    lang: str
-    subscribed_at: datetime
-    updated_at: datetime
-    last_digest_at: datetime | None
-    last_message_id: int
-    inactive_reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """One message of the outbox."""
-
-    id: int
-    chat_id: int
-    thread_id: int | None
-    kind: str
-    batch: str
-    part: int
-    parts: int
-    text: str
-    story_ids: tuple[int, ...]
-    state: str
-    created_at: datetime
-    not_before: datetime
-    attempts: int
-    prev_message_id: int | None
-    message_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """A message to enqueue: its HTML and the stories it carries."""
-
-    text: str
-    story_ids: tuple[int, ...] = ()
-
-
-def _sub(row: Sequence[Any]) -> Subscriber:
-    subscribed = parse_iso(row[11])
-    updated = parse_iso(row[12])
-    assert subscribed is not None and updated is not None  # NOT NULL columns
-    return Subscriber(
-        chat_id=row[0],
-        chat_type=row[1],
-        title=row[2],
-        thread_id=row[3],
-        active=bool(row[4]),
-        topics=tuple(json.loads(row[5])),
-        mode=row[6],
-        daily_at=row[7],
-        quiet_start=row[8],
-        quiet_end=row[9],
-        lang=row[10],
-        subscribed_at=subscribed,
-        updated_at=updated,
-        last_digest_at=parse_iso(row[13]),
-        last_message_id=row[14],
-        inactive_reason=row[15],
-    )
-
-
-def _out(row: Sequence[Any]) -> OutboxRow:
-    created = parse_iso(row[10])
-    not_before = parse_iso(row[11])
-    assert created is not None and not_before is not None  # NOT NULL columns
-    return OutboxRow(
-        id=row[0],
-        chat_id=row[1],
-        thread_id=row[2],
-        kind=row[3],
-        batch=row[4],
-        part=row[5],
-        parts=row[6],
-        text=row[7],
-        story_ids=tuple(json.loads(row[8])),
-        state=row[9],
-        created_at=created,
-        not_before=not_before,
-        attempts=row[12],
-        prev_message_id=row[13],
-        message_id=row[14],
-    )
 
 
 class DeliveryStore:
@@ -168,17 +69,17 @@ class DeliveryStore:
 
     def subscriber(self, chat_id: int) -> Subscriber | None:
         row = self.conn.execute(
-            f"SELECT {_SUB_COLS} FROM subscribers WHERE chat_id = ?", (chat_id,)
+            f"SELECT {SUB_COLS} FROM subscribers WHERE chat_id = ?", (chat_id,)
         ).fetchone()
-        return None if row is None else _sub(row)
+        return None if row is None else read_subscriber(row)
 
     def active_subscribers(self, mode: str | None = None) -> list[Subscriber]:
-        sql = f"SELECT {_SUB_COLS} FROM subscribers WHERE active = 1"
+        sql = f"SELECT {SUB_COLS} FROM subscribers WHERE active = 1"
         params: tuple[Any, ...] = ()
         if mode is not None:
             sql += " AND mode = ?"
             params = (mode,)
-        return [_sub(r) for r in self.conn.execute(sql + " ORDER BY chat_id", params)]
+        return [read_subscriber(r) for r in self.conn.execute(sql + " ORDER BY chat_id", params)]
 
     def subscribe(
         self,
@@ -409,12 +310,12 @@ class DeliveryStore:
     def next_for_chat(self, chat_id: int, now: datetime) -> OutboxRow | None:
         """The chat's next message: one left in flight first, else the oldest due one."""
         row = self.conn.execute(
-            f"SELECT {_OUT_COLS} FROM outbox WHERE chat_id = ?"
+            f"SELECT {OUT_COLS} FROM outbox WHERE chat_id = ?"
             " AND (state = 'sending' OR (state = 'pending' AND not_before <= ?))"
             " ORDER BY state = 'sending' DESC, id LIMIT 1",
             (chat_id, iso(now)),
         ).fetchone()
-        return None if row is None else _out(row)
+        return None if row is None else read_outbox_row(row)
 
     def next_due(self) -> datetime | None:
         """When the earliest pending message becomes due."""
@@ -425,9 +326,9 @@ class DeliveryStore:
 
     def outbox_row(self, outbox_id: int) -> OutboxRow | None:
         row = self.conn.execute(
-            f"SELECT {_OUT_COLS} FROM outbox WHERE id = ?", (outbox_id,)
+            f"SELECT {OUT_COLS} FROM outbox WHERE id = ?", (outbox_id,)
         ).fetchone()
-        return None if row is None else _out(row)
+        return None if row is None else read_outbox_row(row)
 
     def mark_sending(self, outbox_id: int, prev_message_id: int) -> None:
         """Written (and committed) before the HTTP call: the row is now in flight."""
@@ -482,9 +383,9 @@ class DeliveryStore:
 
     def outbox_for_chat(self, chat_id: int) -> list[OutboxRow]:
         rows = self.conn.execute(
-            f"SELECT {_OUT_COLS} FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
+            f"SELECT {OUT_COLS} FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
         )
-        return [_out(r) for r in rows]
+        return [read_outbox_row(r) for r in rows]
 
     # -- figures ----------------------------------------------------------------------------------
 
@@ -507,3 +408,6 @@ class DeliveryStore:
         row = self.conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()
         out["deliveries"] = row[0] if row else 0
         return out
+
+
+__all__ = ["DeliveryStore", "OutboxRow", "Part", "Subscriber"]
