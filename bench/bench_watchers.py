@@ -1,37 +1,45 @@
-"""Benchmark the watchers: N feeds x M items on a local server, first cycle and a 304 cycle.
+"""Benchmark the watchers: N feeds x M items on a local server, the real cycle, then a 304 cycle.
 
     .venv/bin/python bench/bench_watchers.py [--feeds 1000] [--items 20] [--naive-sample 100]
-                                             [--process module:function] [--fetch-only]
+                                             [--workers 0,auto] [--fetch-only] [--profile]
 
 A FeedServer (tests/feedserver.py) runs in a child process, so the server's work does not count
-against this process's time or memory. A cycle polls every source at once through the shared
-Fetcher (`Fetch()` limits, `per_host` raised because every feed sits on one local host), applies
-`schedule.after_poll`, then hands all items to the match + store step: the default rules' matcher
-and a Store in a fresh temporary database for each run (`--fetch-only` skips it; `--process
-pkg.module:function` plugs in another).
+against this process's time or memory (it still shares the machine's cores: its CPU is printed).
+A cycle is `runner.cycle.Pipeline.run_once()` over N sources: the default rules (rules.yaml) with
+its `sources` replaced by the bench's and `fetch: per_host` raised (every feed sits on one local
+host), a real Store on a fresh temporary database, a sink that counts stories and notices, and
+the shared Fetcher; so polls, matching, ingest (one transaction per poll) and health saves
+interleave as they do in the service. `--fetch-only` polls only (`watchers.poll.poll` for every
+source at once, no match or store).
+
+Each `--workers` value is one run: 0 parses in worker threads, N > 0 in a `ParsePool` of N
+spawned processes (what `fetch: parse_workers` gives the service). Per-phase figures: wall time;
+CPU of the main process, of its event-loop thread, of the parse workers and of the server; time
+spent in the loop thread by matching, ingest, health saves and `store.seen`; the rest of the loop
+thread is HTTP, polling, logging and the event loop. `--profile` adds a cProfile of the main
+thread for the first cycle of the last run. Peak memory is each process's VmHWM (peak RSS).
 
 The naive baseline is a sequential `feedparser.parse(url)` loop (then with etag/modified for the
 304 cycle), timed on `--naive-sample` feeds and extrapolated to N (said so in the output).
-Parsing runs in worker threads (the default in `poll`), then again with a ProcessPoolExecutor
-(`--workers`, 0 to skip) passed as `poll(parse_pool=...)`. Peak memory is the max RSS of the
-largest process (resource.getrusage, self and the pool's children), read before the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
+import cProfile
+import io
 import multiprocessing as mp
-import random
-import resource
+import os
+import pstats
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from dataclasses import dataclass, field, replace
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -39,125 +47,224 @@ if str(ROOT) not in sys.path:
 
 import feedparser  # noqa: E402  # after the sys.path fix
 
+from bench.watchers_feeds import serve  # noqa: E402
+from config import load_rules  # noqa: E402
 from config.model import Fetch, Source  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.health import SourceHealth  # noqa: E402
-from core.items import Item  # noqa: E402
-from tests.feedserver import FeedServer  # noqa: E402
+from core.story import StoryView  # noqa: E402
+from runner.cycle import Pipeline  # noqa: E402
+from runner.parsepool import ParsePool, parse_workers  # noqa: E402
+from storage.db import connect, migrate  # noqa: E402
+from storage.store import Store  # noqa: E402
 from watchers.http import Fetcher, make_client  # noqa: E402
 from watchers.poll import poll  # noqa: E402
-from watchers.schedule import after_poll  # noqa: E402
-
-Process = Callable[[list[Item]], object]
-Counts = tuple[int, int, int]
-WORDS = [
-    "Haftar",
-    "Ouagadougou",
-    "Sahel",
-    "Niger",
-    "Mali",
-    "Bamako",
-    "Niamey",
-    "Tripoli",
-    "Benghazi",
-    "Wagner",
-    "Russia",
-    "Africa",
-    "Corps",
-    "junta",
-    "convoy",
-    "drone",
-    "ministry",
-    "talks",
-    "envoy",
-    "border",
-    "fuel",
-    "oil",
-    "militia",
-    "alliance",
-    "visit",
-]
 
 
-def _vocabulary(size: int = 5000) -> list[str]:
-    """Pseudo-words, so that generated headlines differ as much as real ones do (a handful of
-    words repeated everywhere would make every item a near-duplicate of every other)."""
-    rng = random.Random(0)
-    syllables = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"]
-    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(size)]
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-VOCABULARY = _vocabulary()
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory (VmHWM) of a live process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
-def _words(rng: random.Random, n: int) -> str:
-    """`n` words: mostly ordinary vocabulary, with one or two of the monitor's names."""
-    picked = [rng.choice(VOCABULARY) for _ in range(n)]
-    for _ in range(rng.randint(1, 2)):
-        picked[rng.randrange(n)] = rng.choice(WORDS)
-    return " ".join(picked)
+def worker_pids(pool: ParsePool | None) -> list[int]:
+    """The live worker processes of a parse pool (private attribute: a bench may peek)."""
+    inner = pool._pool if pool is not None else None  # measuring, not using
+    return list((inner._processes or {}).keys()) if inner is not None else []
 
 
-def make_feed(index: int, items: int) -> bytes:
-    """One RSS 2.0 feed with `items` items (deterministic, about 8 KB for 20 items)."""
-    rng = random.Random(index)
-    base = datetime(2026, 8, 13, tzinfo=UTC)
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<rss version="2.0"><channel>',
-        f"<title>Bench feed {index}</title><link>https://bench.test/{index}/</link>",
-        "<description>generated</description><language>en</language>",
-    ]
-    for j in range(items):
-        title = _words(rng, 9)
-        text = _words(rng, 40)
-        when = format_datetime(base - timedelta(minutes=index + j * 7), usegmt=True)
-        out.append(
-            f"<item><title>{title}</title><link>https://bench.test/{index}/{j}</link>"
-            f'<guid isPermaLink="false">bench-{index}-{j}</guid>'
-            f"<description><![CDATA[<p>{text}</p><p><b>{title}</b></p>]]></description>"
-            f"<pubDate>{when}</pubDate></item>"
-        )
-    out.append("</channel></rss>")
-    return "\n".join(out).encode()
+@dataclass
+class Sink:
+    """Counts what the pipeline hands to delivery."""
+
+    stories: int = 0
+    notices: int = 0
+
+    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None:
+        self.stories += 1
+
+    async def notify_admins(self, text: str) -> None:
+        self.notices += 1
 
 
-def serve(feeds: int, items: int, conn: mp.connection.Connection) -> None:
-    """Child process: serve the generated feeds until told to stop."""
-    server = FeedServer().start()
-    for i in range(feeds):
-        server.add(f"/feed/{i}.xml", make_feed(i, items))
-    conn.send(server.base_url)
-    conn.recv()
-    server.stop()
+@dataclass
+class Timers:
+    """Seconds spent inside wrapped synchronous calls (all on the event-loop thread)."""
+
+    spent: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def wrap(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(func)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - t0
+                self.calls[name] = self.calls.get(name, 0) + 1
+
+        return timed
+
+    def reset(self) -> None:
+        self.spent.clear()
+        self.calls.clear()
 
 
-async def cycle(
-    sources: Sequence[Source],
-    healths: dict[str, SourceHealth],
-    fetcher: Fetcher,
-    fetch: Fetch,
-    process: Process | None,
-    pool: Executor | None = None,
-) -> tuple[int, int, int]:
-    """Poll every source once; returns (ok, not_modified, items)."""
-    clock = fetcher.clock
-    outcomes = await asyncio.gather(
-        *(poll(s, healths[s.name], fetcher, clock, parse_pool=pool) for s in sources)
-    )
-    rng = random.Random(0)
-    items: list[Item] = []
-    for source, outcome in zip(sources, outcomes, strict=True):
-        healths[source.name] = after_poll(healths[source.name], outcome, source, fetch, rng)
-        items.extend(outcome.items)
-    if process is not None:
-        process(items)
-    ok = sum(o.ok for o in outcomes)
-    return ok, sum(o.not_modified for o in outcomes), len(items)
+@dataclass
+class Figures:
+    """One cycle's measurements."""
+
+    wall: float
+    ok: int
+    not_modified: int
+    items: int
+    new_items: int
+    stories: int
+    cpu_main: float
+    cpu_loop: float
+    cpu_workers: float
+    cpu_server: float
+    stages: dict[str, float]
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+class Meter:
+    """CPU of this process, its loop thread, the pool's workers and the server, over a cycle."""
+
+    def __init__(self, server_pid: int, pool: ParsePool | None) -> None:
+        self.server_pid, self.pool = server_pid, pool
+        self.t0 = self.main0 = self.loop0 = self.server0 = 0.0
+        self.workers0: dict[int, float] = {}
+
+    def _workers(self) -> dict[int, float]:
+        return {pid: cpu_s(pid) for pid in worker_pids(self.pool)}
+
+    def start(self) -> None:
+        self.workers0 = self._workers()
+        self.server0 = cpu_s(self.server_pid)
+        self.main0, self.loop0 = time.process_time(), time.thread_time()
+        self.t0 = time.perf_counter()
+
+    def stop(self) -> tuple[float, float, float, float, float]:
+        wall = time.perf_counter() - self.t0
+        main, loop = time.process_time() - self.main0, time.thread_time() - self.loop0
+        workers = sum(cpu - self.workers0.get(pid, 0.0) for pid, cpu in self._workers().items())
+        return wall, main, loop, workers, cpu_s(self.server_pid) - self.server0
+
+
+def bench_sources(urls: Sequence[str]) -> list[Source]:
+    return [Source(name=f"f{i}", kind="rss", every_s=600, url=u) for i, u in enumerate(urls)]
+
+
+async def pipeline_run(
+    urls: Sequence[str], workers: int, server_pid: int, profile: bool
+) -> tuple[list[Figures], list[float], str]:
+    """Two `run_once` cycles of the real pipeline; (figures, peak RSS MB per process, profile)."""
+    rules = load_rules(ROOT / "rules.yaml")
+    fetch = replace(rules.fetch, per_host=50, parse_workers=workers)
+    rules = replace(rules, sources=tuple(bench_sources(urls)), fetch=fetch)
+    folder = tempfile.mkdtemp(prefix="bench-watchers-")
+    db = connect(Path(folder) / "state.db")
+    migrate(db)
+    clock = SystemClock()
+    store = Store(db, clock, rules.stories)
+    timers = Timers()
+    for name in ("ingest_many", "save_health", "load_health", "seen"):
+        setattr(store, name, timers.wrap(name, getattr(store, name)))
+    sink = Sink()
+    pool = ParsePool(workers) if workers > 0 else None
+    figures: list[Figures] = []
+    report = ""
+    try:
+        async with make_client(fetch) as client:
+            pipeline = Pipeline(
+                rules, store, Fetcher(client, fetch, clock), sink, clock, parse_pool=pool
+            )
+            matcher = pipeline.matcher
+            matcher.match_item = timers.wrap("match", matcher.match_item)  # type: ignore[method-assign]  # timing wrapper
+            if pool is not None:  # start the workers before the clock runs, as the service
+                await asyncio.gather(  # has them running by its second poll
+                    *(asyncio.wrap_future(pool.submit(time.sleep, 0.2)) for _ in range(workers))
+                )
+            for round_ in range(2):
+                timers.reset()
+                stories0 = sink.stories
+                meter = Meter(server_pid, pool)
+                prof = cProfile.Profile() if profile and round_ == 0 else None
+                meter.start()
+                if prof is not None:
+                    prof.enable()
+                reports = await pipeline.run_once()
+                if prof is not None:
+                    prof.disable()
+                    out = io.StringIO()
+                    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
+                    report = out.getvalue()
+                wall, main, loop, wcpu, scpu = meter.stop()
+                figures.append(
+                    Figures(
+                        wall=wall,
+                        ok=sum(r.ok for r in reports),
+                        not_modified=sum(1 for r in reports if r.ok and not r.items),  # 304s
+                        items=sum(r.items for r in reports),
+                        new_items=sum(r.new_items for r in reports),
+                        stories=sink.stories - stories0,
+                        cpu_main=main,
+                        cpu_loop=loop,
+                        cpu_workers=wcpu,
+                        cpu_server=scpu,
+                        stages=dict(timers.spent),
+                    )
+                )
+            peaks = [peak_rss_mb()] + [peak_rss_mb(pid) for pid in worker_pids(pool)]
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        store.close()
+    return figures, peaks, report
+
+
+async def fetch_only_run(urls: Sequence[str], workers: int, server_pid: int) -> list[Figures]:
+    """Two rounds of `poll` for every source at once (no match, no store)."""
+    fetch = Fetch(per_host=50, parse_workers=workers)
+    sources = bench_sources(urls)
+    healths = {s.name: SourceHealth(name=s.name) for s in sources}
+    pool = ParsePool(workers) if workers > 0 else None
+    figures = []
+    try:
+        async with make_client(fetch) as client:
+            fetcher = Fetcher(client, fetch, SystemClock())
+            for _ in range(2):
+                meter = Meter(server_pid, pool)
+                meter.start()
+                outcomes = await asyncio.gather(
+                    *(poll(s, healths[s.name], fetcher, fetcher.clock, parse_pool=pool)
+                      for s in sources)
+                )  # fmt: skip
+                wall, main, loop, wcpu, scpu = meter.stop()
+                for source, outcome in zip(sources, outcomes, strict=True):
+                    healths[source.name] = replace(
+                        healths[source.name], etag=outcome.etag,
+                        last_modified=outcome.last_modified,
+                    )  # fmt: skip
+                ok = sum(o.ok for o in outcomes)
+                not_modified = sum(o.not_modified for o in outcomes)
+                items = sum(len(o.items) for o in outcomes)
+                figures.append(
+                    Figures(wall, ok, not_modified, items, 0, 0, main, loop, wcpu, scpu, {})
+                )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return figures
 
 
 def naive(urls: Sequence[str]) -> tuple[float, float, int]:
@@ -172,101 +279,87 @@ def naive(urls: Sequence[str]) -> tuple[float, float, int]:
     return t1, t2, sum(len(r.entries) for r in results)
 
 
+def print_cycle(name: str, f: Figures, target: float) -> None:
+    print(
+        f"  {name:<11}: {f.wall:6.2f} s  (target < {target:g} s)  ok={f.ok} items={f.items} "
+        f"new={f.new_items} stories={f.stories}"
+    )
+    idle = 2 * f.wall - f.cpu_main - f.cpu_workers - f.cpu_server
+    print(
+        f"   CPU s: main process {f.cpu_main:.2f} (event-loop thread {f.cpu_loop:.2f}, other "
+        f"threads {f.cpu_main - f.cpu_loop:.2f}), parse workers {f.cpu_workers:.2f}, "
+        f"server {f.cpu_server:.2f}; idle of 2 cores {idle:.2f}"
+    )
+    if f.stages:
+        staged = sum(f.stages.values())
+        parts = ", ".join(
+            f"{k} {v:.2f}" for k, v in sorted(f.stages.items(), key=lambda kv: -kv[1])
+        )
+        print(
+            f"   loop thread wall s: {parts}; rest (HTTP, poll, logging, event loop) "
+            f"{f.wall - staged:.2f}"
+        )
+
+
 def main(
     feeds: int = 1000,
     items: int = 20,
     naive_sample: int = 100,
-    process: Callable[[], Process] | None = None,
-    workers: int = 2,
+    workers: Sequence[int] = (0, 1),
+    fetch_only: bool = False,
+    profile: bool = False,
 ) -> None:
-    """`process` makes a fresh match + store step for each run (None: fetch and parse only)."""
     parent, child = mp.Pipe()
-    server = mp.Process(target=serve, args=(feeds, items, child), daemon=True)
+    server = mp.get_context("spawn").Process(target=serve, args=(feeds, items, child), daemon=True)
     server.start()
+    results: dict[str, tuple[list[Figures], list[float]]] = {}
+    report = ""
     try:
-        base = parent.recv()
+        base, server_pid = parent.recv()
         urls = [f"{base}/feed/{i}.xml" for i in range(feeds)]
-        fetch = Fetch(per_host=50)
-        sources = [Source(name=f"f{i}", kind="rss", every_s=600, url=u) for i, u in enumerate(urls)]
-
-        async def run(pool: Executor | None) -> tuple[float, float, Counts, Counts]:
-            healths = {s.name: SourceHealth(name=s.name) for s in sources}
-            step = process() if process is not None else None
-            async with make_client(fetch) as client:
-                fetcher = Fetcher(client, fetch, SystemClock())
-                t0 = time.perf_counter()
-                first = await cycle(sources, healths, fetcher, fetch, step, pool)
-                t1 = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                second = await cycle(sources, healths, fetcher, fetch, step, pool)
-                t2 = time.perf_counter() - t0
-            return t1, t2, first, second
-
-        results = {"parse in threads": asyncio.run(run(None))}
-        peak = {"parse in threads": peak_mb()}
-        if workers > 0:
-            label = f"parse in {workers} worker processes"
-            with ProcessPoolExecutor(workers) as pool:
-                results[label] = asyncio.run(run(pool))
-                children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            peak[label] = max(peak_mb(), children)
+        for n in workers:
+            label = "parse in threads" if n == 0 else f"parse in {n} worker processes"
+            if fetch_only:
+                figures = asyncio.run(fetch_only_run(urls, n, server_pid))
+                peaks = [peak_rss_mb()]
+            else:
+                figures, peaks, report = asyncio.run(
+                    pipeline_run(urls, n, server_pid, profile and n == workers[-1])
+                )
+            results[label] = (figures, peaks)
         sample = urls[: max(1, min(naive_sample, feeds))]
         n1, n2, naive_items = naive(sample)
         scale = feeds / len(sample)
     finally:
         parent.send("stop")
         server.join(timeout=10)
-    step = "match + store" if process else "no process step plugged in"
-    print(f"watchers bench: {feeds} feeds x {items} items on a local server ({step})")
-    for label, (t1, t2, first, second) in results.items():
+    step = "poll only (--fetch-only)" if fetch_only else "Pipeline.run_once: poll, match, store"
+    print(f"watchers bench: {feeds} feeds x {items} items on a local server; {step}")
+    print(f" machine: {os.cpu_count()} cores; server in a child process, sharing them")
+    for label, (figures, peaks) in results.items():
         print(f" {label}:")
-        print(f"  first cycle : {t1:6.2f} s  ok={first[0]} items={first[2]}   (target < 30 s)")
+        print_cycle("first cycle", figures[0], 30)
+        print_cycle("304 cycle", figures[1], 5)
+        others = ", ".join(f"{p:.0f}" for p in peaks[1:])
         print(
-            f"  304 cycle   : {t2:6.2f} s  ok={second[0]} not_modified={second[1]}   (target < 5 s)"
+            f"  peak RSS    : {max(peaks):6.1f} MB largest process (target < 300 MB); "
+            f"main {peaks[0]:.0f} MB" + (f", workers {others} MB" if others else "")
         )
-        print(f"  peak RSS    : {peak[label]:6.1f} MB (largest process; target < 300 MB)")
     print(
         f" naive sequential feedparser.parse(url): measured on {len(sample)} feeds "
         f"({naive_items} items), extrapolated x{scale:g} to {feeds}"
     )
     print(f"  first cycle : {n1 * scale:6.2f} s  (measured {n1:.2f} s)")
     print(f"  304 cycle   : {n2 * scale:6.2f} s  (measured {n2:.2f} s)")
-    for label, (t1, t2, _, _) in results.items():
+    for label, (figures, _) in results.items():
+        first, second = figures[0].wall, figures[1].wall
         print(
-            f" ratio naive/ours ({label}): first {n1 * scale / t1:.1f}x, 304 {n2 * scale / t2:.1f}x"
+            f" ratio naive/ours ({label}): first {n1 * scale / first:.1f}x, "
+            f"304 {n2 * scale / second:.1f}x"
         )
-
-
-def _load(spec: str) -> Callable[[], Process]:
-    module, _, attr = spec.partition(":")
-    func: Process = getattr(importlib.import_module(module), attr)
-    return lambda: func
-
-
-def match_and_store() -> Process:
-    """The real step: the default rules' matcher and a Store in a fresh temporary database."""
-    import tempfile
-
-    from config import load_rules
-    from matching.engine import Matcher
-    from storage.db import connect, migrate
-    from storage.store import Store
-
-    rules = load_rules(ROOT / "rules.yaml")
-    matcher = Matcher.from_rules(rules)
-    kinds = {e.id: e.kind for e in rules.entities.values()}
-    db = connect(Path(tempfile.mkdtemp(prefix="bench-watchers-")) / "state.db")
-    migrate(db)
-    store = Store(db, SystemClock(), rules.stories)
-
-    def step(items: Sequence[Item]) -> None:
-        by_source: dict[str, list[Item]] = {}
-        for item in items:
-            by_source.setdefault(item.source, []).append(item)
-        for batch in by_source.values():  # as the service does: one transaction per poll
-            store.ingest_many([(item, matcher.match_item(item)) for item in batch], kinds)
-
-    return step
+    if report:
+        print(" cProfile of the main process, first cycle (threads' work not included):")
+        print(report)
 
 
 if __name__ == "__main__":
@@ -274,16 +367,19 @@ if __name__ == "__main__":
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--naive-sample", type=int, default=100)
-    parser.add_argument("--process", default="", help="module:function taking list[Item]")
     parser.add_argument(
-        "--fetch-only", action="store_true", help="skip the match + store step (fetch and parse)"
+        "--workers",
+        default="0,auto",
+        help="parse workers per run, comma-separated (0: threads; auto: as `parse_workers: auto`)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="also run with a process pool")
+    parser.add_argument("--fetch-only", action="store_true", help="poll only: no match, no store")
+    parser.add_argument("--profile", action="store_true", help="cProfile the last run's cycle")
     args = parser.parse_args()
     main(
         args.feeds,
         args.items,
         args.naive_sample,
-        None if args.fetch_only else _load(args.process) if args.process else match_and_store,
-        args.workers,
+        [parse_workers(Fetch()) if n == "auto" else int(n) for n in args.workers.split(",")],
+        args.fetch_only,
+        args.profile,
     )

@@ -104,6 +104,7 @@ class Fetch:
     jitter: float = 0.1
     failures_before_pause: int = 5
     pause_s: float = 3600.0
+    parse_workers: int | None = None  # processes parsing feeds; 0: in a thread; None: auto
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ SOURCE_KEYS = (
 _CHANNEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,}$")
 _HHMM_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
+MAX_WORKERS = 32  # processes: more is a typo, not a plan
 _SIZE_UNITS = {None: 1, "b": 1, "kb": 1000, "mb": 1000_000, "gb": 1000_000_000}
 
 
@@ -140,6 +141,7 @@ _allowed = {
         "jitter",
         "failures_before_pause",
         "pause",
+        "parse_workers",
     ),
     "delivery": (
         "default_topics",
@@ -181,10 +183,25 @@ def fetch(reader: Reader, entry: tuple[Node, Node] | None) -> Fetch:
         if jitter is not None and not 0 <= jitter < 1:
             reader.error(f["jitter"][1], "fetch: jitter is a fraction between 0 and 1, e.g. 0.1")
         changes["jitter"] = jitter
+    if "parse_workers" in f:
+        changes["parse_workers"] = _workers(reader, f["parse_workers"][1], "fetch: parse_workers")
     result: Fetch = _apply(base, changes)
     if result.min_every_s > result.max_every_s and "min_every" in f:
         reader.error(f["min_every"][1], "fetch: min_every is longer than max_every")
     return result
+
+
+def _workers(reader: Reader, node: Node, what: str) -> int | None:
+    """A count of worker processes, 0 to MAX_WORKERS, or `auto` (None: the default)."""
+    value = reader.text(node, what)
+    if value is None or value.lower() == "auto":
+        return None
+    if not value.isdigit() or int(value) > MAX_WORKERS:
+        reader.error(
+            node, f"{what} must be auto or a whole number from 0 to {MAX_WORKERS}, not '{value}'"
+        )
+        return None
+    return int(value)
 
 
 def _size(reader: Reader, node: Node, what: str) -> int | None:

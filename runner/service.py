@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
@@ -30,6 +30,7 @@ from delivery.service import DeliveryService
 from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
+from runner.parsepool import ParsePool, make_parse_pool
 from storage.db import DB_NAME, connect, migrate, state_dir
 from storage.delivery_store import DeliveryStore
 from storage.store import Store
@@ -88,7 +89,11 @@ class Service:
             stream=stream,
         )
         self.sink = DeliverySink(self.delivery)
-        self.pipeline = Pipeline(self.rules, self.store, self.fetcher, self.sink, self.clock)
+        # `fetch: parse_workers`; its processes start with the first polls, stop with the service
+        self.parse_pool: ParsePool | None = make_parse_pool(self.rules.fetch)
+        self.pipeline = Pipeline(
+            self.rules, self.store, self.fetcher, self.sink, self.clock, parse_pool=self.parse_pool
+        )
         self.applied_digest = file_digest(rules_path)
         self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
         self.last_success: datetime | None = None
@@ -136,11 +141,19 @@ class Service:
             self.ready = False
             event("service", "runner", state="stopping")
             self.watch.shutdown()
+            self._stop_parsing()  # polls still in flight end as cancelled
             await self.delivery.stop()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
 
+    def _stop_parsing(self) -> None:
+        """Stop the parse workers: parses not started are cancelled, running ones (milliseconds)
+        finish; no waiting here."""
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(wait=False, cancel_futures=True)
+
     async def close(self) -> None:
+        self._stop_parsing()
         for task in list(self._closing):
             task.cancel()
         await self.client.aclose()
@@ -192,11 +205,12 @@ class Service:
             self.client = make_client(rules.fetch)
             self.fetcher = Fetcher(self.client, rules.fetch, self.clock)
             self.pipeline.fetcher = self.fetcher  # polls in flight finish on the old client
-            task = asyncio.get_running_loop().create_task(
-                _close_later(old, rules.fetch.total_timeout_s)
-            )
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            self._later(_close_later(old, rules.fetch.total_timeout_s))
+        if rules.fetch.parse_workers != self.rules.fetch.parse_workers:
+            old_pool, self.parse_pool = self.parse_pool, make_parse_pool(rules.fetch)
+            self.pipeline.parse_pool = self.parse_pool
+            if old_pool is not None:  # polls in flight still parse there; then it stops
+                self._later(_shutdown_later(old_pool, rules.fetch.total_timeout_s))
         self.store.settings = rules.stories
         self.pipeline.use(rules)
         self.delivery.update_rules(rules)
@@ -204,6 +218,12 @@ class Service:
         if self.watch.sources or self.scheduler.running:
             self.watch.replace(rules.sources)
         event("reload", "rules", ok=True, topics=len(rules.topics), sources=len(rules.sources))
+
+    def _later(self, job: Coroutine[None, None, None]) -> None:
+        """Run a deferred clean-up (cancelled, so run at once, by `close`)."""
+        task = asyncio.get_running_loop().create_task(job)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def health(self) -> dict[str, SourceHealth]:
         known = self.store.load_health()
@@ -228,3 +248,11 @@ async def _close_later(client: httpx.AsyncClient, after_s: float) -> None:
         await asyncio.sleep(after_s)
     finally:
         await client.aclose()
+
+
+async def _shutdown_later(pool: ParsePool, after_s: float) -> None:
+    """Stop a replaced parse pool once the polls that were using it must have ended."""
+    try:
+        await asyncio.sleep(after_s)
+    finally:
+        pool.shutdown(wait=False)

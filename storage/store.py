@@ -50,7 +50,8 @@ from storage.rows import (
 )
 from stories.cluster import MIN_SHARED, Features, build_features, decide, index_keys
 
-MAX_CANDIDATES = 50
+MAX_CANDIDATES = 50  # per kind of key
+SAME_LANGUAGE_BY_ENTITY = 10  # same-language reports found by entity pairs alone
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
 _INSERT_ITEM = (
     "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
@@ -262,7 +263,7 @@ class Store:
         lsh, ents = index_keys(feats)
         decision = decide(
             feats,
-            self._candidates(conn, lsh, ents, ts),
+            self._candidates(conn, lsh, ents, ts, feats.lang),
             self.settings.window_hours,
             self.settings.similarity,
         )
@@ -284,39 +285,65 @@ class Store:
         return item_id, story_id, story_is_new, new_topics, reason
 
     def _candidates(
-        self, conn: sqlite3.Connection, lsh: Sequence[int], ents: Sequence[int], ts: float
+        self,
+        conn: sqlite3.Connection,
+        lsh: Sequence[int],
+        ents: Sequence[int],
+        ts: float,
+        lang: str,
     ) -> list[Features]:
         """Stored reports that share an LSH band, or at least MIN_SHARED entity pairs, with the
-        new one, within the clustering window of its time."""
+        new one, within the clustering window of its time.
+
+        Entity pairs find reports of one event in another language; a report in the same
+        language that shares no LSH band is rarely a near-duplicate (a pair at Jaccard 0.55
+        shares a band with probability ~0.95), so only the SAME_LANGUAGE_BY_ENTITY of those that
+        share most pairs are compared: a hub pair (libya|russia) files thousands of reports."""
         window = self.settings.window_hours * 3600
         span = (int(ts - window), int(ts + window))
-        chosen: list[int] = []
-        # Counted in SQL: a hub entity pair (libya|russia) may file thousands of recent items.
+        found: list[list[int]] = []
+        # Counted in SQL: a hub entity pair may file thousands of recent items.
         for keys, least in ((lsh, 1), (ents, MIN_SHARED)):
             if len(keys) < least:
+                found.append([])
                 continue
             marks = ",".join("?" * len(keys))
-            chosen += [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT item_id FROM cluster_keys WHERE key IN ({marks})"
-                    " AND ts BETWEEN ? AND ? GROUP BY item_id HAVING count(*) >= ?"
-                    " ORDER BY count(*) DESC, item_id DESC LIMIT ?",
-                    [*keys, *span, least, MAX_CANDIDATES],
-                )
-            ]
-        ids = list(dict.fromkeys(chosen))[: 2 * MAX_CANDIDATES]
+            found.append(
+                [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT item_id FROM cluster_keys WHERE key IN ({marks})"
+                        " AND ts BETWEEN ? AND ? GROUP BY item_id HAVING count(*) >= ?"
+                        " ORDER BY count(*) DESC, item_id DESC LIMIT ?",
+                        [*keys, *span, least, MAX_CANDIDATES],
+                    )
+                ]
+            )
+        by_lsh, by_entity = found
+        ids = list(dict.fromkeys(by_lsh + by_entity))
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [
-            Features.from_json(iid, sid, text)
-            for iid, sid, text in conn.execute(
-                "SELECT i.id, si.story_id, i.features FROM items i"
+        rows = {
+            iid: (sid, text, item_lang)
+            for iid, sid, text, item_lang in conn.execute(
+                "SELECT i.id, si.story_id, i.features, i.lang FROM items i"
                 f" JOIN story_items si ON si.item_id = i.id WHERE i.id IN ({marks})",
                 ids,
             )
-        ]
+        }
+        lsh_ids, same_language = set(by_lsh), 0
+        chosen = []
+        for iid in ids:  # LSH candidates first, then by shared entity pairs
+            if iid not in rows:
+                continue
+            sid, text, item_lang = rows[iid]
+            if iid not in lsh_ids and item_lang == lang:
+                same_language += 1
+                if same_language > SAME_LANGUAGE_BY_ENTITY:
+                    continue
+            chosen.append(Features.from_json(iid, sid, text))
+        return chosen
 
     def _seen_again(
         self,

@@ -213,3 +213,32 @@ def test_a_duplicate_key_inside_an_entity_is_reported_once() -> None:
     assert errors(text) == [
         "rules.yaml:9:5: entity 'mali': duplicate key 'kind' (first defined on line 6)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "workers"), [("auto", None), ("AUTO", None), ("0", 0), ("1", 1), ("3", 3)]
+)
+def test_fetch_parse_workers_accepted(value: str, workers: int | None) -> None:
+    rules = parse_rules(GOOD + f"fetch:\n  parse_workers: {value}\n", "rules.yaml")
+    assert rules.fetch.parse_workers == workers
+
+
+def test_fetch_parse_workers_defaults_to_auto() -> None:
+    assert parse_rules(GOOD, "rules.yaml").fetch.parse_workers is None
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "shown"),
+    [("-1", 18, "-1"), ("two", 18, "two"), ("1.5", 18, "1.5"), ("33", 18, "33")],
+)
+def test_fetch_parse_workers_refused_with_its_place(value: str, column: int, shown: str) -> None:
+    text = GOOD + f"fetch:\n  per_host: 2\n  parse_workers: {value}\n"
+    assert errors(text) == [
+        f"rules.yaml:18:{column}: fetch: parse_workers must be auto or a whole number from 0 "
+        f"to 32, not '{shown}'"
+    ]
+
+
+def test_fetch_parse_workers_must_be_a_scalar() -> None:
+    (msg,) = errors(GOOD + "fetch:\n  parse_workers: [1, 2]\n")
+    assert msg == "rules.yaml:17:18: fetch: parse_workers must be a piece of text"

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import datetime
+from multiprocessing.process import BaseProcess
 
 from config.model import Source
 from core.clock import Clock
@@ -53,6 +59,24 @@ def parse_response(source: Source, response: Response) -> tuple[list[Item], floa
     if source.kind == "google_news":
         return [google_news.clean(item) for item in parsed.items], parsed.ttl_s
     return parsed.items, parsed.ttl_s
+
+
+def parse_worker_init() -> None:
+    """Start of a parse worker process: the parsers are imported (with this module); Ctrl-C is
+    left to the service, which stops the pool itself (no KeyboardInterrupt per worker); and the
+    worker leaves when the service's process ends in any way (a second signal's os._exit, a
+    kill), instead of waiting for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent,), name="parent-watch", daemon=True
+        ).start()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns when the parent process is gone
+    os._exit(0)
 
 
 def max_age(headers: Mapping[str, str]) -> float | None:
@@ -166,15 +190,17 @@ async def _poll_http(
             items, ttl = await asyncio.get_running_loop().run_in_executor(
                 parse_pool, parse_response, source, portable
             )
-    except ParseError as exc:
+    except (ParseError, BrokenProcessPool) as exc:
         # Keep the old validators: a broken body must be fetched again, not "not modified".
+        # BrokenProcessPool: a parse worker died (this body, or another parsed alongside it);
+        # the pool is replaced for the next polls (runner.parsepool.ParsePool).
         return PollOutcome(
             source=source.name,
             started=started,
             finished=fetcher.clock.now(),
             ok=False,
             status=response.status,
-            error=str(exc),
+            error=str(exc) if isinstance(exc, ParseError) else f"parse worker died: {exc}",
             etag=health.etag,
             last_modified=health.last_modified,
             bytes=len(response.body),
