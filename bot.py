@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from cli import rules_cmds, service_cmds, stories
-from core import log
+from core import gc_tuning, log
 
 COMMANDS = (rules_cmds, service_cmds, stories)
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log.setup(args.log_level, args.log_json)
+    gc_tuning.tune()  # a long-running process of many small allocations (core/gc_tuning.py)
     try:
         code: int = args.handler(args)
     except BrokenPipeError:  # output piped into `head` and closed early: not an error

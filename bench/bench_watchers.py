@@ -16,7 +16,8 @@ Each `--workers` value is one run: 0 parses in worker threads, N > 0 in a `Parse
 spawned processes (what `fetch: parse_workers` gives the service). Per-phase figures: wall time;
 CPU of the main process, of its event-loop thread, of the parse workers and of the server; time
 spent in the loop thread by matching, ingest, health saves and `store.seen`; the rest of the loop
-thread is HTTP, polling, logging and the event loop. `--profile` adds a cProfile of the main
+thread is HTTP, polling, logging and the event loop. The garbage collector is tuned as `bot.py`
+tunes it for every command (core/gc_tuning.py). `--profile` adds a cProfile of the main
 thread for the first cycle of the last run. Peak memory is each process's VmHWM (peak RSS).
 
 The naive baseline is a sequential `feedparser.parse(url)` loop (then with etag/modified for the
@@ -50,6 +51,7 @@ import feedparser  # noqa: E402  # after the sys.path fix
 from bench.watchers_feeds import serve  # noqa: E402
 from config import load_rules  # noqa: E402
 from config.model import Fetch, Source  # noqa: E402
+from core import gc_tuning  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.health import SourceHealth  # noqa: E402
 from core.story import StoryView  # noqa: E402
@@ -309,6 +311,7 @@ def main(
     fetch_only: bool = False,
     profile: bool = False,
 ) -> None:
+    gc_tuning.tune()  # as bot.py does for every command
     parent, child = mp.Pipe()
     server = mp.get_context("spawn").Process(target=serve, args=(feeds, items, child), daemon=True)
     server.start()

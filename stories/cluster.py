@@ -188,10 +188,13 @@ def index_keys(f: Features) -> tuple[list[int], list[int]]:
     return lsh_keys(f), entity_keys(f)
 
 
-def similarity(a: Features, b: Features) -> tuple[float, float]:
+def similarity(
+    a: Features, b: Features, a_grams: frozenset[str] | None = None
+) -> tuple[float, float]:
     """(score, Jaccard of title + lead): the score is the character 4-gram Jaccard of title +
-    lead, or of the leads alone when both are long and that is higher (a re-titled wire copy)."""
-    whole = jaccard(grams(a), grams(b))
+    lead, or of the leads alone when both are long and that is higher (a re-titled wire copy).
+    `a_grams`: `grams(a)` when already computed (one new report meets many candidates)."""
+    whole = jaccard(grams(a) if a_grams is None else a_grams, grams(b))
     score = whole
     if len(a.lead) >= MIN_LEAD and len(b.lead) >= MIN_LEAD:
         score = max(score, jaccard(shingles(a.lead), shingles(b.lead)))
@@ -244,12 +247,15 @@ def decide(
     a near-duplicate beats a cross-language match."""
     window_s = window_hours * 3600.0
     best: tuple[int, float, float, Decision] | None = None
+    new_grams: frozenset[str] | None = None
     for c in candidates:
         if c.item_id == new.item_id or abs(c.ts - new.ts) > window_s:
             continue
         if numbers_conflict(new, c) or places_conflict(new, c):
             continue
-        sim, whole = similarity(new, c)
+        if new_grams is None:
+            new_grams = grams(new)
+        sim, whole = similarity(new, c, new_grams)
         decision: Decision | None = None
         rank = 0
         if sim >= min_similarity:

@@ -64,7 +64,7 @@ def shingles(norm: str, n: int = SHINGLE) -> frozenset[str]:
         return frozenset()
     if len(norm) <= n:
         return frozenset((norm,))
-    return frozenset(map("".join, zip(*(norm[i:] for i in range(n)), strict=False)))
+    return frozenset([norm[i : i + n] for i in range(len(norm) - n + 1)])
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

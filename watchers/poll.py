@@ -22,6 +22,7 @@ from datetime import datetime
 from multiprocessing.process import BaseProcess
 
 from config.model import Source
+from core import gc_tuning
 from core.clock import Clock
 from core.errors import FetchError, ParseError, SourceError
 from core.health import PollOutcome, SourceHealth
@@ -67,6 +68,7 @@ def parse_worker_init() -> None:
     worker leaves when the service's process ends in any way (a second signal's os._exit, a
     kill), instead of waiting for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc_tuning.tune()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(
