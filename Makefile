@@ -13,9 +13,9 @@ $(STAMP): requirements.lock requirements-dev.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
-## run: poll every source once, match, store, deliver (terminal without TELEGRAM_BOT_TOKEN)
+## run: the service: watch every source, match, store, deliver (terminal without TELEGRAM_BOT_TOKEN)
 run: $(STAMP)
-	$(PY) bot.py once
+	$(PY) bot.py run
 
 ## test: the full test suite
 test: $(STAMP)

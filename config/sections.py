@@ -196,7 +196,7 @@ def _workers(reader: Reader, node: Node, what: str) -> int | None:
     value = reader.text(node, what)
     if value is None or value.lower() == "auto":
         return None
-    if not value.isdigit() or int(value) > MAX_WORKERS:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_WORKERS:
         reader.error(
             node, f"{what} must be auto or a whole number from 0 to {MAX_WORKERS}, not '{value}'"
         )

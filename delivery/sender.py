@@ -102,7 +102,10 @@ class OutboxSender:
             task.cancel()
         # gather, not `suppress(CancelledError): await task`, which would also swallow a
         # cancel of the caller itself
-        await asyncio.gather(*tasks, return_exceptions=True)
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for task, result in zip(tasks, results, strict=True):
+            if isinstance(result, Exception):  # the loop died of it earlier: say so once
+                LOG.error("sender: %s ended with %r", task.get_name(), result)
         self._task = None
         self._workers.clear()
 

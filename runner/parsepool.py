@@ -8,13 +8,17 @@ spreads over the cores while the main process fetches, matches and stores.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from config.model import Fetch
@@ -22,45 +26,82 @@ from core.log import event
 from watchers.poll import parse_worker_init
 
 AUTO_PARSE_WORKERS = 2  # the most `parse_workers: auto` asks for
+BREAKS_BEFORE_THREADS = 3  # dead-worker breaks within BREAK_WINDOW_S ...
+BREAK_WINDOW_S = 60.0
+THREADS_FOR_S = 600.0  # ... send parsing to threads for this long
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def available_cpus() -> int:
+    """The cores this process may use: its CPU affinity, and a cgroup v2 quota when one is set
+    (a container started with `--cpus=1` sees every core of the host in its affinity)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max" and int(period) > 0:
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota here
+    return cpus
+
+
 def parse_workers(fetch: Fetch, cpus: int | None = None) -> int:
     """How many parse worker processes `fetch` asks for: its `parse_workers`, or for `auto`
-    (None) one core fewer than the machine has, at most 2: the event loop (HTTP, matching,
+    (None) one core fewer than the process may use, at most 2: the event loop (HTTP, matching,
     storing) is the cycle's serial path, so it keeps a core; 0 (parse in a thread) on a single
-    core, where a pool only adds pickling. `cpus` defaults to the cores this process may use."""
+    core, where a pool only adds pickling. `cpus` defaults to `available_cpus()`."""
     if fetch.parse_workers is not None:
         return fetch.parse_workers
-    if cpus is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min(AUTO_PARSE_WORKERS, (cpus or 1) - 1))
+    return max(0, min(AUTO_PARSE_WORKERS, (cpus or available_cpus()) - 1))
 
 
 class ParsePool(Executor):
-    """Worker processes for parsing that outlive a dead worker.
+    """Where feeds are parsed: worker processes that outlive a dead worker, or threads.
 
-    Workers are started with `spawn` (the service runs threads: forking after them is unsafe),
-    on demand by the first polls, and each imports the parsers once. When a worker dies
-    (a crash, the OOM killer), the pool breaks: every parse pending in it fails with
-    BrokenProcessPool (those sources get the error on their health and are polled again as
-    usual), and the next submit starts a fresh pool. After `shutdown`, a submit returns a
-    cancelled future: polls still in flight during a stop end as cancelled, not as errors.
+    With `workers` > 0, workers are started with `spawn` (the service runs threads: forking
+    after them is unsafe), on demand by the first polls, and each imports the parsers once. When
+    a worker dies (a crash, the OOM killer), Python's pool breaks: every parse pending in it
+    fails with BrokenProcessPool (`watchers.poll` tries such a parse once more), and the next
+    submit starts a fresh pool. Pools that keep breaking (BREAKS_BEFORE_THREADS within
+    BREAK_WINDOW_S) are not restarted without end: parsing falls back to threads for
+    THREADS_FOR_S, with one warning. With 0 workers, parsing runs in threads.
+
+    `resize(n)` (a reload) applies to later submits; parses already submitted finish where
+    they are. After `shutdown`, a submit returns a cancelled future: polls still in flight
+    during a stop end as cancelled, not as errors.
     """
 
-    def __init__(self, workers: int, *, start_method: str = "spawn") -> None:
-        if workers < 1:
-            raise ValueError("a parse pool needs at least one worker")
+    def __init__(
+        self,
+        workers: int,
+        *,
+        start_method: str = "spawn",
+        breaks_before_threads: int = BREAKS_BEFORE_THREADS,
+    ) -> None:
+        if workers < 0:
+            raise ValueError("a parse pool cannot have fewer than 0 workers")
         self.workers = workers
         self.start_method = start_method
         self.rebuilds = 0  # pools replaced after a worker died
         self._pool: ProcessPoolExecutor | None = None
+        self._threads: ThreadPoolExecutor | None = None
+        self.breaks_before_threads = breaks_before_threads
+        self._breaks: deque[float] = deque(maxlen=breaks_before_threads)
+        self._threads_until = 0.0
+        self._retired: list[ProcessPoolExecutor] = []  # shut down without waiting: see join()
         self._closed = False
         self._lock = threading.Lock()
 
-    def _current(self) -> ProcessPoolExecutor:
+    def _current(self) -> Executor:
         with self._lock:
+            if self.workers == 0 or time.monotonic() < self._threads_until:
+                if self._threads is None:
+                    self._threads = ThreadPoolExecutor(
+                        max(1, self.workers), thread_name_prefix="parse"
+                    )
+                return self._threads
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self.workers,
@@ -79,37 +120,83 @@ class ParsePool(Executor):
             except BrokenProcessPool:
                 self._discard(pool)
                 continue
-            except RuntimeError:  # shut down between the check and the submit
+            except RuntimeError:  # shut down (or resized) between the check and the submit
                 if self._closed:
                     return _cancelled()
-                raise
-            future.add_done_callback(partial(self._check, pool))
+                continue
+            if isinstance(pool, ProcessPoolExecutor):
+                future.add_done_callback(partial(self._check, pool))
             return future
         raise BrokenProcessPool("the parse pool broke again as soon as it was started")
 
-    def _check(self, pool: ProcessPoolExecutor, future: Future[object]) -> None:
+    def resize(self, workers: int) -> None:
+        """Use `workers` processes (0: threads) for later parses; the current pool finishes
+        what it was given, then stops."""
+        with self._lock:
+            self.workers = max(0, workers)
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                self._retired.append(pool)
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+    def _check(self, pool: Executor, future: Future[object]) -> None:
         """Done callback: a future failed by a dead worker retires its pool."""
         if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
             self._discard(pool)
 
-    def _discard(self, pool: ProcessPoolExecutor) -> None:
+    def _discard(self, pool: Executor) -> None:
         with self._lock:
             if self._pool is not pool:
                 return  # already replaced
             self._pool = None
             self.rebuilds += 1
+            now = time.monotonic()
+            self._breaks.append(now)
+            fall_back = (
+                len(self._breaks) == self.breaks_before_threads
+                and now - self._breaks[0] <= BREAK_WINDOW_S
+            )
+            if fall_back:
+                self._threads_until = now + THREADS_FOR_S
+                self._breaks.clear()
         # A broken pool has already terminated its workers; this runs on its manager thread,
         # so no joining here.
         pool.shutdown(wait=False)
         event("parse_pool", "runner", level=logging.WARNING, rebuilt=self.rebuilds)
+        if fall_back:
+            event(
+                "parse_pool", "runner", level=logging.WARNING,
+                error=f"parse workers died {self.breaks_before_threads} times within"
+                f" {BREAK_WINDOW_S:g} s: parsing in threads for {THREADS_FOR_S:g} s",
+            )  # fmt: skip
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the workers (idempotent); `cancel_futures` cancels parses not yet started."""
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+            threads, self._threads = self._threads, None
+            if pool is not None:
+                self._retired.append(pool)
+        for executor in (pool, threads):
+            if executor is not None:
+                executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def join(self, timeout: float = 10.0) -> None:
+        """Wait up to `timeout` seconds for the workers of pools shut down without waiting to
+        leave, then terminate any still there (Python 3.11 can miss a worker that was starting
+        while its pool shut down). Blocking: call it from a thread, at the end."""
+        end = time.monotonic() + timeout
+        with self._lock:
+            retired, self._retired = self._retired, []
+        for executor in retired:
+            # ProcessPoolExecutor has no public list of its workers before Python 3.14
+            for worker in list((executor._processes or {}).values()):
+                worker.join(max(0.0, end - time.monotonic()))
+                if worker.is_alive():
+                    worker.terminate()
+                    worker.join(1.0)
 
 
 def _cancelled() -> Future[T]:
@@ -118,7 +205,6 @@ def _cancelled() -> Future[T]:
     return future
 
 
-def make_parse_pool(fetch: Fetch) -> ParsePool | None:
-    """The pool `fetch: parse_workers` asks for (None: parse in a thread)."""
-    workers = parse_workers(fetch)
-    return ParsePool(workers) if workers > 0 else None
+def make_parse_pool(fetch: Fetch) -> ParsePool:
+    """The pool `fetch: parse_workers` asks for (0 workers: parsing in threads)."""
+    return ParsePool(parse_workers(fetch))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TextIO
 
 import httpx
@@ -30,7 +31,7 @@ from delivery.service import DeliveryService
 from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
-from runner.parsepool import ParsePool, make_parse_pool
+from runner.parsepool import ParsePool, make_parse_pool, parse_workers
 from storage.db import DB_NAME, connect, migrate, state_dir
 from storage.delivery_store import DeliveryStore
 from storage.store import Store
@@ -90,7 +91,7 @@ class Service:
         )
         self.sink = DeliverySink(self.delivery)
         # `fetch: parse_workers`; its processes start with the first polls, stop with the service
-        self.parse_pool: ParsePool | None = make_parse_pool(self.rules.fetch)
+        self.parse_pool: ParsePool = make_parse_pool(self.rules.fetch)
         self.pipeline = Pipeline(
             self.rules, self.store, self.fetcher, self.sink, self.clock, parse_pool=self.parse_pool
         )
@@ -98,7 +99,7 @@ class Service:
         self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
         self.last_success: datetime | None = None
         self.ready = False
-        self._closing: set[asyncio.Task[None]] = set()  # old HTTP clients after a reload
+        self._closing: set[asyncio.Task[None]] = set()  # old HTTP clients closing after a reload
 
     # -- the cycle ------------------------------------------------------------------------------
 
@@ -149,11 +150,11 @@ class Service:
     def _stop_parsing(self) -> None:
         """Stop the parse workers: parses not started are cancelled, running ones (milliseconds)
         finish; no waiting here."""
-        if self.parse_pool is not None:
-            self.parse_pool.shutdown(wait=False, cancel_futures=True)
+        self.parse_pool.shutdown(wait=False, cancel_futures=True)
 
     async def close(self) -> None:
         self._stop_parsing()
+        await asyncio.to_thread(self.parse_pool.join)
         for task in list(self._closing):
             task.cancel()
         await self.client.aclose()
@@ -200,17 +201,16 @@ class Service:
     def apply(self, rules: Rules) -> None:
         """Swap in validated rules: matcher, delivery labels, fetch limits, story settings, and
         the set of scheduled sources."""
-        if rules.fetch != self.rules.fetch:
+        http_of = partial(replace, parse_workers=None)  # what the HTTP client is built from
+        if http_of(rules.fetch) != http_of(self.rules.fetch):
             old = self.client
             self.client = make_client(rules.fetch)
             self.fetcher = Fetcher(self.client, rules.fetch, self.clock)
             self.pipeline.fetcher = self.fetcher  # polls in flight finish on the old client
             self._later(_close_later(old, rules.fetch.total_timeout_s))
-        if rules.fetch.parse_workers != self.rules.fetch.parse_workers:
-            old_pool, self.parse_pool = self.parse_pool, make_parse_pool(rules.fetch)
-            self.pipeline.parse_pool = self.parse_pool
-            if old_pool is not None:  # polls in flight still parse there; then it stops
-                self._later(_shutdown_later(old_pool, rules.fetch.total_timeout_s))
+        workers = parse_workers(rules.fetch)
+        if workers != self.parse_pool.workers:  # parses in flight finish where they are
+            self.parse_pool.resize(workers)
         self.store.settings = rules.stories
         self.pipeline.use(rules)
         self.delivery.update_rules(rules)
@@ -248,11 +248,3 @@ async def _close_later(client: httpx.AsyncClient, after_s: float) -> None:
         await asyncio.sleep(after_s)
     finally:
         await client.aclose()
-
-
-async def _shutdown_later(pool: ParsePool, after_s: float) -> None:
-    """Stop a replaced parse pool once the polls that were using it must have ended."""
-    try:
-        await asyncio.sleep(after_s)
-    finally:
-        pool.shutdown(wait=False)

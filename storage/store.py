@@ -35,7 +35,8 @@ from core.log import LOGGER, event
 from core.story import StoryView
 from matching.normalize import normalize
 from matching.result import MatchResult
-from storage import health, queries, retention, story_writes
+from storage import health, queries, refile, retention, story_writes
+from storage.candidates import candidates
 from storage.checkpoint import Checkpointer
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
@@ -48,10 +49,8 @@ from storage.rows import (
     item_canonical,
     new_story_view,
 )
-from stories.cluster import MIN_SHARED, Features, build_features, decide, index_keys
+from stories.cluster import Features, build_features, decide, index_keys
 
-MAX_CANDIDATES = 50  # per kind of key
-SAME_LANGUAGE_BY_ENTITY = 10  # same-language reports found by entity pairs alone
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
 _INSERT_ITEM = (
     "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
@@ -90,6 +89,9 @@ class Store:
         missing = {"items", "stories", "items_fts", "cluster_keys"} - set(db.table_names())
         if missing:
             raise StoreError(f"the state database is not migrated (missing {sorted(missing)})")
+        if refile.REFILE in refile.pending(self.conn):
+            with self.transaction() as conn:
+                refile.refile_cluster_keys(conn, clock.now(), self.settings.window_hours)
 
     def close(self) -> None:
         """Stop the checkpoint thread, checkpoint what is left, close the connection."""
@@ -263,7 +265,7 @@ class Store:
         lsh, ents = index_keys(feats)
         decision = decide(
             feats,
-            self._candidates(conn, lsh, ents, ts, feats.lang),
+            candidates(conn, lsh, ents, ts, feats.lang, self.settings.window_hours),
             self.settings.window_hours,
             self.settings.similarity,
         )
@@ -283,67 +285,6 @@ class Store:
         )
         new_topics = story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
         return item_id, story_id, story_is_new, new_topics, reason
-
-    def _candidates(
-        self,
-        conn: sqlite3.Connection,
-        lsh: Sequence[int],
-        ents: Sequence[int],
-        ts: float,
-        lang: str,
-    ) -> list[Features]:
-        """Stored reports that share an LSH band, or at least MIN_SHARED entity pairs, with the
-        new one, within the clustering window of its time.
-
-        Entity pairs find reports of one event in another language; a report in the same
-        language that shares no LSH band is rarely a near-duplicate (a pair at Jaccard 0.55
-        shares a band with probability ~0.95), so only the SAME_LANGUAGE_BY_ENTITY of those that
-        share most pairs are compared: a hub pair (libya|russia) files thousands of reports."""
-        window = self.settings.window_hours * 3600
-        span = (int(ts - window), int(ts + window))
-        found: list[list[int]] = []
-        # Counted in SQL: a hub entity pair may file thousands of recent items.
-        for keys, least in ((lsh, 1), (ents, MIN_SHARED)):
-            if len(keys) < least:
-                found.append([])
-                continue
-            marks = ",".join("?" * len(keys))
-            found.append(
-                [
-                    r[0]
-                    for r in conn.execute(
-                        f"SELECT item_id FROM cluster_keys WHERE key IN ({marks})"
-                        " AND ts BETWEEN ? AND ? GROUP BY item_id HAVING count(*) >= ?"
-                        " ORDER BY count(*) DESC, item_id DESC LIMIT ?",
-                        [*keys, *span, least, MAX_CANDIDATES],
-                    )
-                ]
-            )
-        by_lsh, by_entity = found
-        ids = list(dict.fromkeys(by_lsh + by_entity))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = {
-            iid: (sid, text, item_lang)
-            for iid, sid, text, item_lang in conn.execute(
-                "SELECT i.id, si.story_id, i.features, i.lang FROM items i"
-                f" JOIN story_items si ON si.item_id = i.id WHERE i.id IN ({marks})",
-                ids,
-            )
-        }
-        lsh_ids, same_language = set(by_lsh), 0
-        chosen = []
-        for iid in ids:  # LSH candidates first, then by shared entity pairs
-            if iid not in rows:
-                continue
-            sid, text, item_lang = rows[iid]
-            if iid not in lsh_ids and item_lang == lang:
-                same_language += 1
-                if same_language > SAME_LANGUAGE_BY_ENTITY:
-                    continue
-            chosen.append(Features.from_json(iid, sid, text))
-        return chosen
 
     def _seen_again(
         self,

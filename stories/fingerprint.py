@@ -4,7 +4,9 @@ one-permutation MinHash signatures with their LSH band keys, and the numbers a r
 
 All text goes through `matching.normalize.normalize` first, so an Arabic title with or without
 diacritics, or a French one with or without accents, gives the same features. Hashes (blake2b and
-splitmix64 based) are stable across processes (they are stored in the database).
+splitmix64 based) are stable across processes: they are stored in the database, so a change to
+them needs a migration that queues the clustering index's re-filing (as 0003_cluster_keys_rehash
+does), and tests/test_stories.py pins their values.
 """
 
 from __future__ import annotations
@@ -81,11 +83,13 @@ _EMPTY_BIN = _U(_EMPTY)
 
 def gram_hashes(norm: str, n: int = SHINGLE) -> npt.NDArray[np.uint64]:
     """64-bit hashes of the character n-grams of already normalised text (of the whole text
-    when it is shorter than n), computed in one vectorised pass: the n UTF-16 code units of a
+    when it is shorter than n), computed in one vectorised pass: each character folded to 16
+    bits (unchanged in the Basic Multilingual Plane; above it, as in Adlam, folded), the n of a
     gram packed into 64 bits, then mixed. The same grams as `shingles`, hashed."""
     if not norm:
         return np.empty(0, dtype=np.uint64)
-    units = np.frombuffer(norm.encode("utf-16-le"), dtype=np.uint16).astype(np.uint64)
+    points = np.frombuffer(norm.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    units = (points ^ (points >> _U(16)) * _U(0x9E37)) & _U(0xFFFF)
     if len(units) < n:
         units = np.concatenate([units, np.zeros(n - len(units), dtype=np.uint64)])
     count = len(units) - n + 1

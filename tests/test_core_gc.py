@@ -13,14 +13,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_tune_applies_the_thresholds_and_freezes_what_is_alive() -> None:
-    before = gc.get_threshold()
+    before, was_tuned = gc.get_threshold(), gc_tuning._tuned
+    gc_tuning._tuned = False  # an earlier in-process bot.main may have tuned this process
     try:
         gc_tuning.tune()
         assert gc.get_threshold() == gc_tuning.THRESHOLDS
         assert gc.get_freeze_count() > 0
+        gc.set_threshold(700, 10, 10)
+        gc_tuning.tune()  # once per process: a second call changes nothing
+        assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+        gc_tuning._tuned = was_tuned
 
 
 def test_bot_commands_run_tuned() -> None:

@@ -29,6 +29,10 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert first[1].startswith("make test")
     makefile = (ROOT / "Makefile").read_text()
     assert "\nrun:" in makefile and "\ntest:" in makefile
+    # `make run` is what its README line says: the service, not one pass
+    assert "the service" in first[0]
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "bot.py run" in run_recipe
 
 
 @pytest.mark.parametrize("name", commands())

@@ -52,7 +52,7 @@ def feed(name: str, titles: list[str]) -> bytes:
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[ParsePool]:
-    shared = ParsePool(1)
+    shared = ParsePool(1, breaks_before_threads=1000)  # tests here kill workers on purpose
     yield shared
     shared.shutdown()
 
@@ -137,7 +137,7 @@ async def test_a_dead_worker_fails_its_source_and_the_pool_is_rebuilt(
         async with make_client(rules.fetch) as client:
             pipeline, store, _ = pipeline_for(rules, [doomed, good], tmp_path, counting, client)
             (failed,) = await pipeline.run_once([doomed])
-            assert pool.rebuilds == rebuilds + 1
+            assert pool.rebuilds == rebuilds + 2  # tried once more in a fresh pool: died again
             (fine,) = await pipeline.run_once([good])
     assert not failed.ok and "parse worker died" in failed.error
     health = store.load_health()
@@ -153,6 +153,29 @@ def test_a_task_that_kills_its_worker_fails_and_the_next_runs_on_a_fresh_pool(
     with pytest.raises(BrokenProcessPool):
         pool.submit(os._exit, 4).result(timeout=60)
     assert pool.submit(sum, [1, 2, 3]).result(timeout=60) == 6
+
+
+def test_pools_that_keep_dying_give_way_to_threads() -> None:
+    pool = ParsePool(1, breaks_before_threads=2)
+    try:
+        for code in (5, 6):
+            with pytest.raises(BrokenProcessPool):
+                pool.submit(os._exit, code).result(timeout=60)
+        assert pool.submit(os.getpid).result(timeout=60) == os.getpid()  # a thread of ours
+    finally:
+        pool.shutdown()
+
+
+def test_resize_applies_to_later_parses() -> None:
+    pool = ParsePool(0)
+    try:
+        assert pool.submit(os.getpid).result(timeout=60) == os.getpid()  # 0: threads
+        pool.resize(1)
+        assert pool.submit(os.getpid).result(timeout=60) != os.getpid()  # a worker process
+        pool.resize(0)
+        assert pool.submit(os.getpid).result(timeout=60) == os.getpid()
+    finally:
+        pool.shutdown()
 
 
 def test_submit_after_shutdown_returns_a_cancelled_future() -> None:

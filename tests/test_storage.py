@@ -22,7 +22,9 @@ from matching.result import Hit, MatchResult, TopicResult
 from storage.checkpoint import Checkpointer
 from storage.db import open_state
 from storage.records import IngestResult
+from storage.rows import all_keys
 from storage.store import Store
+from stories.cluster import Features
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 T0 = datetime(2026, 8, 13, 4, 24, tzinfo=UTC)
@@ -330,3 +332,38 @@ def test_a_wal_past_the_bound_is_truncated(tmp_path: Path, clock: FixedClock) ->
     assert wal.stat().st_size == 0
     assert store.item_count() == len(items)
     store.close()
+
+
+def test_a_clustering_index_filed_by_an_older_hash_is_refiled_on_open(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Migration 0003 empties cluster_keys and queues a re-file: a database written by a version
+    that hashed n-grams differently still folds a new copy into the story it has."""
+    first = Item(
+        "Wire", "https://wire.example/a", "a",
+        "Saddam Haftar arrives in Ouagadougou for talks with Ibrahim Traore",
+        summary="The commander of Libya's ground forces arrived in Burkina Faso's capital on "
+        "Tuesday for talks on security cooperation with the junta, officials said.",
+        lang="en", published=T0,
+    )  # fmt: skip
+    db = open_state(str(tmp_path))
+    store = Store(db, clock, Stories())
+    stored = store.ingest(first, nothing(first), {})
+    # as an older version left it: keys nobody computes any more, and the task the migration
+    # queues on upgrade
+    store.conn.execute("UPDATE cluster_keys SET key = -key - 1")
+    store.conn.execute("INSERT INTO store_tasks(name) VALUES ('refile_cluster_keys')")
+    store.close()
+
+    store = Store(open_state(str(tmp_path)), clock, Stories())
+    try:
+        assert count(store, "store_tasks") == 0
+        (features,) = store.conn.execute("SELECT features FROM items").fetchone()
+        keys = {r[0] for r in store.conn.execute("SELECT key FROM cluster_keys")}
+        assert keys == set(all_keys(Features.from_json(stored.item_id, 0, features)))
+        copy = replace(first, source="Other", url="https://other.example/b", guid="b",
+                       title="Saddam Haftar arrives in Ouagadougou for talks with Traore")  # fmt: skip
+        joined = store.ingest(copy, nothing(copy), {})
+        assert joined.is_new and joined.story_id == stored.story_id
+    finally:
+        store.close()

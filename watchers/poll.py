@@ -81,6 +81,20 @@ def _exit_with(parent: BaseProcess) -> None:
     os._exit(0)
 
 
+async def _parse_in(
+    pool: Executor, source: Source, response: Response
+) -> tuple[list[Item], float | None]:
+    """`parse_response` in `pool`. A worker that dies breaks the whole process pool: every
+    parse pending in it fails, whichever body killed it. Each is tried once more in the fresh
+    pool (runner.parsepool.ParsePool), so only a body that kills its worker again fails."""
+    portable = replace(response, headers=dict(response.headers))
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(pool, parse_response, source, portable)
+    except BrokenProcessPool:
+        return await loop.run_in_executor(pool, parse_response, source, portable)
+
+
 def max_age(headers: Mapping[str, str]) -> float | None:
     """Cache-Control max-age (or s-maxage) in seconds, when the server sent one."""
     best: float | None = None
@@ -188,14 +202,10 @@ async def _poll_http(
         if parse_pool is None:
             items, ttl = await asyncio.to_thread(parse_response, source, response)
         else:
-            portable = replace(response, headers=dict(response.headers))
-            items, ttl = await asyncio.get_running_loop().run_in_executor(
-                parse_pool, parse_response, source, portable
-            )
+            items, ttl = await _parse_in(parse_pool, source, response)
     except (ParseError, BrokenProcessPool) as exc:
         # Keep the old validators: a broken body must be fetched again, not "not modified".
-        # BrokenProcessPool: a parse worker died (this body, or another parsed alongside it);
-        # the pool is replaced for the next polls (runner.parsepool.ParsePool).
+        # BrokenProcessPool: a parse worker died twice with this body in the pool.
         return PollOutcome(
             source=source.name,
             started=started,
