@@ -149,6 +149,7 @@ def show_sources(args: argparse.Namespace) -> int:
         h = health.get(source.name) or SourceHealth(name=source.name)
         state = (
             "disabled" if not source.enabled
+            else "paused by an admin" if h.held
             else "paused" if h.paused
             else "failing" if h.failures
             else "ok" if h.last_success

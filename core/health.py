@@ -40,6 +40,7 @@ class SourceHealth:
     error_count: int = 0  # all failures ever
     last_error: str = ""
     next_check: datetime | None = None
-    paused: bool = False
+    paused: bool = False  # by the watchers, after repeated failures (cleared by a success)
+    held: bool = False  # paused by an admin (/pause NAME) until /resume NAME
     etag: str = ""
     last_modified: str = ""

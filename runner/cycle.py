@@ -89,7 +89,6 @@ class Pipeline:
         self.clock = clock
         self.parse_pool = parse_pool  # None: parse in a worker thread
         self.rng = rng or random.Random()
-        self.paused: set[str] = set()  # paused by an admin (/pause NAME)
         # Every source's health, read once: the pipeline is its only writer (one read per poll
         # of the whole table made a 1,000-source cycle quadratic).
         self._health: dict[str, SourceHealth] | None = None
@@ -107,6 +106,16 @@ class Pipeline:
             self._health = self.store.load_health()
         return self._health.get(name) or SourceHealth(name=name)
 
+    def hold(self, name: str, held: bool) -> None:
+        """Pause (`held`) or resume a source for an admin; stored, so it survives a restart."""
+        self._save_health(replace(self.health(name), held=held))
+
+    def held(self) -> list[str]:
+        """The sources an admin has paused."""
+        if self._health is None:
+            self._health = self.store.load_health()
+        return sorted(name for name, h in self._health.items() if h.held)
+
     def _save_health(self, health: SourceHealth) -> None:
         self.store.save_health(health)
         if self._health is not None:
@@ -114,7 +123,7 @@ class Pipeline:
 
     async def poll_source(self, source: Source) -> SourceHealth:
         before = self.health(source.name)
-        if source.name in self.paused:
+        if before.held:
             event("poll", source.name, skipped="paused by an admin")
             return before
         rules, matcher = self.rules, self.matcher
@@ -142,6 +151,8 @@ class Pipeline:
                     etag=before.etag, last_modified=before.last_modified,
                 )  # fmt: skip
         after = after_poll(before, outcome, source, rules.fetch, self.rng)
+        # an admin's /pause or /resume that arrived while this poll was in flight stands
+        after = replace(after, held=self.health(source.name).held)
         self._save_health(after)
         if paused_now(before, after):
             await self.sink.notify_admins(pause_notice(after))

@@ -171,14 +171,14 @@ class Service:
     def pause(self, name: str) -> bool:
         if name not in {s.name for s in self.rules.sources}:
             return False
-        self.pipeline.paused.add(name)
+        self.pipeline.hold(name, True)
         event("pause", name, by="admin")
         return True
 
     def resume(self, name: str) -> bool:
-        if name not in self.pipeline.paused:
+        if name not in self.pipeline.held():
             return False
-        self.pipeline.paused.discard(name)
+        self.pipeline.hold(name, False)
         source = next((s for s in self.rules.sources if s.name == name), None)
         if source is not None and self.watch.sources:
             self.watch.add(source)  # poll it now
@@ -238,7 +238,7 @@ class Service:
             "last_successful_cycle": self.last_success.isoformat() if self.last_success else None,
             "pending_outbox": pending,
             "sources": len(self.rules.sources),
-            "paused": sorted(self.pipeline.paused),
+            "paused": self.pipeline.held(),
         }
 
 

@@ -13,7 +13,7 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO sources(name, last_attempt, last_success, status,"
         " items_seen, failures, error_count, last_error, next_check, paused, etag,"
-        " last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " last_modified, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             h.name,
             iso_or_none(h.last_attempt),
@@ -27,6 +27,7 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
             int(h.paused),
             h.etag,
             h.last_modified,
+            int(h.held),
         ),
     )
 
@@ -34,7 +35,7 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
 def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
     rows = conn.execute(
         "SELECT name, last_attempt, last_success, status, items_seen, failures, error_count,"
-        " last_error, next_check, paused, etag, last_modified FROM sources ORDER BY name"
+        " last_error, next_check, paused, etag, last_modified, held FROM sources ORDER BY name"
     ).fetchall()
     return {
         r[0]: SourceHealth(
@@ -50,6 +51,7 @@ def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
             paused=bool(r[9]),
             etag=r[10],
             last_modified=r[11],
+            held=bool(r[12]),
         )
         for r in rows
     }

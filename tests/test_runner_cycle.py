@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from config import load_rules
@@ -147,11 +148,49 @@ async def test_a_store_failure_counts_on_the_source_and_keeps_its_validators(
         source = Source(name="Feed", kind="rss", every_s=600, url=url)
         async with make_client(rules.fetch) as client:
             pipeline = Pipeline(
-                replace(rules, sources=(source,)), store, Fetcher(client, rules.fetch, clock),
-                sink, clock,
+                replace(rules, sources=(source,)),
+                store,
+                Fetcher(client, rules.fetch, clock),
+                sink,
+                clock,
             )
             (report,) = await pipeline.run_once()
     assert not report.ok and "disk I/O error" in report.error
     health = store.load_health()["Feed"]
     assert health.failures == 1 and "storing failed" in health.last_error
     assert health.etag == ""  # not remembered: the next poll gets the items again
+
+
+async def test_an_admin_pause_survives_a_restart_until_resume(rules: Rules, tmp_path: Path) -> None:
+    with FeedServer() as server:
+        article = server.add("/a.html", ARTICLE, content_type="text/html; charset=utf-8")
+        source = Source(
+            name="Wire", kind="rss", every_s=600, url=server.add("/f.xml", feed(article))
+        )
+        rules = replace(rules, sources=(source,))
+        clock = SystemClock()
+
+        def pipeline(
+            client: httpx.AsyncClient,
+        ) -> Pipeline:  # a fresh process's pipeline on the same state
+            db = connect(tmp_path / "state.db")
+            migrate(db)
+            store = Store(db, clock, rules.stories)
+            return Pipeline(rules, store, Fetcher(client, rules.fetch, clock), Sink(), clock)
+
+        async with make_client(rules.fetch) as client:
+            first = pipeline(client)
+            first.hold("Wire", True)
+            await first.run_once()
+            assert server.hits("/f.xml") == 0 and first.held() == ["Wire"]
+            first.store.close()
+
+            restarted = pipeline(client)
+            await restarted.run_once()
+            assert server.hits("/f.xml") == 0 and restarted.held() == ["Wire"]
+            restarted.hold("Wire", False)
+            await restarted.run_once()
+            assert server.hits("/f.xml") == 1 and restarted.held() == []
+            health = restarted.store.load_health()["Wire"]
+            assert not health.held and health.items_seen == 1
+            restarted.store.close()
