@@ -21,6 +21,7 @@ import logging
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,23 +34,20 @@ from core.health import SourceHealth
 from core.items import Item
 from core.log import LOGGER, event
 from core.story import StoryView
-from matching.normalize import normalize
 from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_writes
 from storage.candidates import candidates
 from storage.checkpoint import Checkpointer
+from storage.prepare import Prepared, prepare
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
     CONTENT_COLUMNS,
     all_keys,
-    content_hash,
     content_values,
-    explanations,
     identity_keys,
-    item_canonical,
     new_story_view,
 )
-from stories.cluster import Features, build_features, decide, index_keys
+from stories.cluster import Features, decide
 
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
 _INSERT_ITEM = (
@@ -132,22 +130,19 @@ class Store:
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction."""
         now = self.clock.now()
-        canon = item_canonical(item)
-        keys = identity_keys(item, canon)
+        p = prepare(item, match, entity_kinds, now)
         with self.transaction() as conn:
-            known = self._known(conn, keys, now)
+            known = self._known(conn, p.keys, now)
             if known is not None:
                 item_id, how = known
-                updated, story_id, new_topics = self._seen_again(
-                    conn, item_id, item, match, entity_kinds, keys, now
-                )
+                updated, story_id, new_topics = self._seen_again(conn, item_id, item, match, p, now)
                 is_new, story_is_new, reason = False, False, f"seen again ({how})"
                 if updated:
                     reason += ", updated"
             else:
                 is_new, updated = True, False
                 item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
-                    conn, item, match, entity_kinds, keys, canon, now
+                    conn, item, match, p, now
                 )
         if story_is_new:
             view: StoryView | None = new_story_view(story_id, item, match, now)
@@ -210,59 +205,35 @@ class Store:
         )
 
     def _write_match(
-        self,
-        conn: sqlite3.Connection,
-        item_id: int,
-        item: Item,
-        match: MatchResult,
-        norm_title: str,
-        replace: bool,
+        self, conn: sqlite3.Connection, item_id: int, p: Prepared, again: bool
     ) -> None:
-        """The item's topic verdicts and full-text row (`replace`: the item had them already)."""
-        if replace:
+        """The item's topic verdicts and full-text row (`again`: the item had them already)."""
+        if again:
             conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
             conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
         conn.executemany(
             "INSERT INTO matches(item_id, topic, matched, score, explanation)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(item_id, *row) for row in explanations(match)],
+            [(item_id, *row) for row in p.verdicts],
         )
         conn.execute(
             "INSERT INTO items_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (item_id, norm_title, normalize(item.text or item.summary)),
+            (item_id, p.feats.title, p.fts_body),
         )
 
     def _insert_new(
-        self,
-        conn: sqlite3.Connection,
-        item: Item,
-        match: MatchResult,
-        entity_kinds: Mapping[str, str],
-        keys: Sequence[tuple[int, str]],
-        canon: str,
-        now: datetime,
+        self, conn: sqlite3.Connection, item: Item, match: MatchResult, p: Prepared, now: datetime
     ) -> tuple[int, int, bool, tuple[str, ...], str]:
         now_s = iso(now)
-        ts = epoch(item.published or now)
-        feats = build_features(item, match, entity_kinds, ts)
+        feats, ts = p.feats, p.feats.ts
         cur = conn.execute(
-            _INSERT_ITEM,
-            (
-                item.source,
-                item.url,
-                canon,
-                item.guid,
-                now_s,
-                now_s,
-                *content_values(item, match, feats),
-            ),
+            _INSERT_ITEM, (item.source, item.url, p.canon, item.guid, now_s, now_s, *p.content)
         )
         item_id = cur.lastrowid
         assert item_id is not None  # an INSERT always sets it
-        self._file_keys(conn, item_id, keys, now)
-        self._write_match(conn, item_id, item, match, feats.title, replace=False)
-
-        lsh, ents = index_keys(feats)
+        self._file_keys(conn, item_id, p.keys, now)
+        self._write_match(conn, item_id, p, again=False)
+        lsh, ents = p.lsh, p.ents
         decision = decide(
             feats,
             candidates(conn, lsh, ents, ts, feats.lang, self.settings.window_hours),
@@ -292,8 +263,7 @@ class Store:
         item_id: int,
         item: Item,
         match: MatchResult,
-        entity_kinds: Mapping[str, str],
-        keys: Sequence[tuple[int, str]],
+        p: Prepared,
         now: datetime,
     ) -> tuple[bool, int, tuple[str, ...]]:
         """Refresh a known item; update it when its title or text changed.
@@ -308,21 +278,20 @@ class Store:
         if row is None:
             raise StoreError(f"item {item_id} has no story")
         old_hash, old_features, story_id, rep = row
-        self._file_keys(conn, item_id, keys, now)
-        if old_hash == content_hash(item):
+        self._file_keys(conn, item_id, p.keys, now)
+        if old_hash == p.digest:
             conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (now_s, item_id))
             return False, story_id, ()
         old = Features.from_json(item_id, story_id, old_features)
-        feats = build_features(item, match, entity_kinds, old.ts, item_id, story_id)
+        feats = replace(p.feats, ts=old.ts, item_id=item_id, story_id=story_id)  # first time kept
         conn.execute(_UPDATE_ITEM, (*content_values(item, match, feats), now_s, now_s, item_id))
-        self._write_match(conn, item_id, item, match, feats.title, replace=True)
+        self._write_match(conn, item_id, p, again=True)
         # Re-file the clustering keys under the new text.
-        old_keys = all_keys(old)
         conn.executemany(
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
-            [(k, item_id) for k in old_keys],
+            [(k, item_id) for k in all_keys(old)],
         )
-        _file_cluster_keys(conn, item_id, all_keys(feats), old.ts)
+        _file_cluster_keys(conn, item_id, [*p.lsh, *p.ents], old.ts)
         if rep == item_id:
             conn.execute(
                 "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
