@@ -98,8 +98,10 @@ class ParsePool(Executor):
         with self._lock:
             if self.workers == 0 or time.monotonic() < self._threads_until:
                 if self._threads is None:
+                    # as many threads as asyncio.to_thread would use: one slow body must not
+                    # hold up the others
                     self._threads = ThreadPoolExecutor(
-                        max(1, self.workers), thread_name_prefix="parse"
+                        min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="parse"
                     )
                 return self._threads
             if self._pool is None:
