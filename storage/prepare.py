@@ -1,31 +1,38 @@
-"""What the store writes for a report that does not depend on the database: its identity keys,
-content hash, clustering features and index keys, stored column values, verdicts and full-text
-body, computed in one place before `Store.ingest` opens its transaction. Pure: it could run away
-from the store's thread (in a parse worker) if the event loop's thread needs relief.
+"""What the store writes for a report that does not depend on the database, computed before
+`Store.ingest` opens its transaction, in two steps so that a report seen again costs little:
+
+- `identify(item)`: its canonical URL, identity keys and content hash (enough to tell a report
+  seen again, unchanged, from a new or changed one);
+- `rows(item, match, entity_kinds, ts)`: for a new or changed report, its clustering features
+  and index keys, stored column values, topic verdicts and full-text body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from core.items import Item
 from matching.normalize import normalize
 from matching.result import MatchResult
-from storage.records import epoch
 from storage.rows import content_hash, content_values, explanations, identity_keys, item_canonical
 from stories.cluster import Features, build_features, index_keys
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """One report made ready for `Store.ingest`."""
+class Identity:
+    """How the store recognises a report."""
 
     canon: str  # canonical URL ("" without one)
     keys: tuple[tuple[int, str], ...]  # identity keys with their kinds
     digest: str  # content hash of title, summary and text
-    feats: Features  # clustering features; ts: published, else when prepared
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What the store writes for a new or changed report."""
+
+    feats: Features  # clustering features
     lsh: tuple[int, ...]  # LSH band keys
     ents: tuple[int, ...]  # entity-pair keys
     content: tuple[str, str, str, str, str | None, str, str, str, str]  # CONTENT_COLUMNS values
@@ -33,18 +40,16 @@ class Prepared:
     fts_body: str  # the normalised body for the full-text index
 
 
-def prepare(
-    item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime
-) -> Prepared:
-    """Everything `Store.ingest` needs of `item` as matched by `match` (`now`: the time of a
-    report without a publication date)."""
+def identify(item: Item) -> Identity:
     canon = item_canonical(item)
-    feats = build_features(item, match, entity_kinds, epoch(item.published or now))
+    return Identity(canon, tuple(identity_keys(item, canon)), content_hash(item))
+
+
+def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: float) -> Rows:
+    """The rows of `item` as matched by `match` (`ts`: the report's time for clustering)."""
+    feats = build_features(item, match, entity_kinds, ts)
     lsh, ents = index_keys(feats)
-    return Prepared(
-        canon=canon,
-        keys=tuple(identity_keys(item, canon)),
-        digest=content_hash(item),
+    return Rows(
         feats=feats,
         lsh=tuple(lsh),
         ents=tuple(ents),

@@ -21,7 +21,6 @@ import logging
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -38,12 +37,11 @@ from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_writes
 from storage.candidates import candidates
 from storage.checkpoint import Checkpointer
-from storage.prepare import Prepared, prepare
+from storage.prepare import Identity, Rows, identify, rows
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
     CONTENT_COLUMNS,
     all_keys,
-    content_values,
     identity_keys,
     new_story_view,
 )
@@ -130,19 +128,22 @@ class Store:
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction."""
         now = self.clock.now()
-        p = prepare(item, match, entity_kinds, now)
+        ident = identify(item)
         with self.transaction() as conn:
-            known = self._known(conn, p.keys, now)
+            known = self._known(conn, ident.keys, now)
             if known is not None:
                 item_id, how = known
-                updated, story_id, new_topics = self._seen_again(conn, item_id, item, match, p, now)
+                updated, story_id, new_topics = self._seen_again(
+                    conn, item_id, item, match, entity_kinds, ident, now
+                )
                 is_new, story_is_new, reason = False, False, f"seen again ({how})"
                 if updated:
                     reason += ", updated"
             else:
                 is_new, updated = True, False
+                new = rows(item, match, entity_kinds, epoch(item.published or now))
                 item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
-                    conn, item, match, p, now
+                    conn, item, match, ident, new, now
                 )
         if story_is_new:
             view: StoryView | None = new_story_view(story_id, item, match, now)
@@ -204,9 +205,7 @@ class Store:
             [(key, item_id, kind, ts) for key, kind in keys],
         )
 
-    def _write_match(
-        self, conn: sqlite3.Connection, item_id: int, p: Prepared, again: bool
-    ) -> None:
+    def _write_match(self, conn: sqlite3.Connection, item_id: int, r: Rows, again: bool) -> None:
         """The item's topic verdicts and full-text row (`again`: the item had them already)."""
         if again:
             conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
@@ -214,26 +213,32 @@ class Store:
         conn.executemany(
             "INSERT INTO matches(item_id, topic, matched, score, explanation)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(item_id, *row) for row in p.verdicts],
+            [(item_id, *row) for row in r.verdicts],
         )
         conn.execute(
             "INSERT INTO items_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (item_id, p.feats.title, p.fts_body),
+            (item_id, r.feats.title, r.fts_body),
         )
 
     def _insert_new(
-        self, conn: sqlite3.Connection, item: Item, match: MatchResult, p: Prepared, now: datetime
+        self,
+        conn: sqlite3.Connection,
+        item: Item,
+        match: MatchResult,
+        ident: Identity,
+        r: Rows,
+        now: datetime,
     ) -> tuple[int, int, bool, tuple[str, ...], str]:
         now_s = iso(now)
-        feats, ts = p.feats, p.feats.ts
+        feats, ts = r.feats, r.feats.ts
         cur = conn.execute(
-            _INSERT_ITEM, (item.source, item.url, p.canon, item.guid, now_s, now_s, *p.content)
+            _INSERT_ITEM, (item.source, item.url, ident.canon, item.guid, now_s, now_s, *r.content)
         )
         item_id = cur.lastrowid
         assert item_id is not None  # an INSERT always sets it
-        self._file_keys(conn, item_id, p.keys, now)
-        self._write_match(conn, item_id, p, again=False)
-        lsh, ents = p.lsh, p.ents
+        self._file_keys(conn, item_id, ident.keys, now)
+        self._write_match(conn, item_id, r, again=False)
+        lsh, ents = r.lsh, r.ents
         decision = decide(
             feats,
             candidates(conn, lsh, ents, ts, feats.lang, self.settings.window_hours),
@@ -263,7 +268,8 @@ class Store:
         item_id: int,
         item: Item,
         match: MatchResult,
-        p: Prepared,
+        entity_kinds: Mapping[str, str],
+        ident: Identity,
         now: datetime,
     ) -> tuple[bool, int, tuple[str, ...]]:
         """Refresh a known item; update it when its title or text changed.
@@ -278,20 +284,20 @@ class Store:
         if row is None:
             raise StoreError(f"item {item_id} has no story")
         old_hash, old_features, story_id, rep = row
-        self._file_keys(conn, item_id, p.keys, now)
-        if old_hash == p.digest:
+        self._file_keys(conn, item_id, ident.keys, now)
+        if old_hash == ident.digest:
             conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (now_s, item_id))
             return False, story_id, ()
         old = Features.from_json(item_id, story_id, old_features)
-        feats = replace(p.feats, ts=old.ts, item_id=item_id, story_id=story_id)  # first time kept
-        conn.execute(_UPDATE_ITEM, (*content_values(item, match, feats), now_s, now_s, item_id))
-        self._write_match(conn, item_id, p, again=True)
+        r = rows(item, match, entity_kinds, old.ts)  # the time it was first filed under stays
+        conn.execute(_UPDATE_ITEM, (*r.content, now_s, now_s, item_id))
+        self._write_match(conn, item_id, r, again=True)
         # Re-file the clustering keys under the new text.
         conn.executemany(
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
             [(k, item_id) for k in all_keys(old)],
         )
-        _file_cluster_keys(conn, item_id, [*p.lsh, *p.ents], old.ts)
+        _file_cluster_keys(conn, item_id, [*r.lsh, *r.ents], old.ts)
         if rep == item_id:
             conn.execute(
                 "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
