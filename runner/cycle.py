@@ -101,10 +101,13 @@ class Pipeline:
         matcher = Matcher.from_rules(rules)
         self.rules, self.matcher = rules, matcher
 
-    def health(self, name: str) -> SourceHealth:
+    def _healths(self) -> dict[str, SourceHealth]:
         if self._health is None:
             self._health = self.store.load_health()
-        return self._health.get(name) or SourceHealth(name=name)
+        return self._health
+
+    def health(self, name: str) -> SourceHealth:
+        return self._healths().get(name) or SourceHealth(name=name)
 
     def hold(self, name: str, held: bool) -> None:
         """Pause (`held`) or resume a source for an admin; stored, so it survives a restart."""
@@ -112,9 +115,7 @@ class Pipeline:
 
     def held(self) -> list[str]:
         """The sources an admin has paused."""
-        if self._health is None:
-            self._health = self.store.load_health()
-        return sorted(name for name, h in self._health.items() if h.held)
+        return sorted(name for name, h in self._healths().items() if h.held)
 
     def _save_health(self, health: SourceHealth) -> None:
         self.store.save_health(health)

@@ -1,6 +1,6 @@
-"""The clustering candidates of a new report: stored reports it may be a copy of, found by
-lookup in the clustering index (`cluster_keys`), never by a scan; `stories.cluster.decide` then
-picks among them.
+"""The clustering index (`cluster_keys`): filing a report under its keys, and finding a new
+report's candidates, the stored reports it may be a copy of, by lookup, never by a scan
+(`stories.cluster.decide` then picks among them).
 """
 
 from __future__ import annotations
@@ -12,6 +12,16 @@ from stories.cluster import MIN_SHARED, Features
 
 MAX_CANDIDATES = 50  # per kind of key
 SAME_LANGUAGE_BY_ENTITY = 10  # same-language reports found by entity pairs alone
+
+
+def file_cluster_keys(
+    conn: sqlite3.Connection, item_id: int, keys: Sequence[int], ts: float
+) -> None:
+    """File `item_id` under its clustering `keys`, at the report's time `ts`."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
+        [(k, item_id, int(ts)) for k in keys],
+    )
 
 
 def candidates(

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from core.log import event
+from storage.candidates import file_cluster_keys
 from storage.records import iso
 from storage.rows import all_keys
 from stories.cluster import Features
@@ -42,10 +43,7 @@ def refile_cluster_keys(conn: sqlite3.Connection, now: datetime, window_hours: f
     count = 0
     for item_id, story_id, text in rows:
         feats = Features.from_json(item_id, story_id, text)
-        conn.executemany(
-            "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
-            [(k, item_id, int(feats.ts)) for k in all_keys(feats)],
-        )
+        file_cluster_keys(conn, item_id, all_keys(feats), feats.ts)
         count += 1
     conn.execute("DELETE FROM store_tasks WHERE name = ?", (REFILE,))
     event("refile", "storage", items=count)

@@ -35,7 +35,7 @@ from core.log import LOGGER, event
 from core.story import StoryView
 from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_writes
-from storage.candidates import candidates
+from storage.candidates import candidates, file_cluster_keys
 from storage.checkpoint import Checkpointer
 from storage.prepare import Identity, Rows, identify, rows
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
@@ -245,7 +245,7 @@ class Store:
             self.settings.window_hours,
             self.settings.similarity,
         )
-        _file_cluster_keys(conn, item_id, [*lsh, *ents], ts)
+        file_cluster_keys(conn, item_id, [*lsh, *ents], ts)
         if decision is None:
             story_id = story_writes.new_story(conn, item_id, item, match, now_s)
             story_is_new, reason, score = True, "new story", None
@@ -297,7 +297,7 @@ class Store:
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
             [(k, item_id) for k in all_keys(old)],
         )
-        _file_cluster_keys(conn, item_id, [*r.lsh, *r.ents], old.ts)
+        file_cluster_keys(conn, item_id, [*r.lsh, *r.ents], old.ts)
         if rep == item_id:
             conn.execute(
                 "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
@@ -350,16 +350,6 @@ class Store:
         a delivery record references (see storage.retention). Returns the items deleted."""
         with self.transaction() as conn:
             return retention.prune(conn, now, retention_days, self.settings.window_hours)
-
-
-def _file_cluster_keys(
-    conn: sqlite3.Connection, item_id: int, keys: Sequence[int], ts: float
-) -> None:
-    """File `item_id` under its clustering `keys`, at the report's time `ts`."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO cluster_keys(key, item_id, ts) VALUES (?, ?, ?)",
-        [(k, item_id, int(ts)) for k in keys],
-    )
 
 
 def _database_file(conn: sqlite3.Connection) -> Path | None:
