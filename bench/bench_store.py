@@ -38,7 +38,7 @@ from storage.db import open_state
 from storage.rows import content_hash, identity_keys
 from storage.store import Store
 from stories.cluster import Features, index_keys
-from stories.fingerprint import lead, numbers
+from stories.fingerprint import lead, minhash, numbers, sketch
 
 END = datetime(2026, 8, 13, 12, 0, tzinfo=UTC)
 DAYS = 90
@@ -260,18 +260,22 @@ def fill(store: Store, gen: Generator, n_items: int, full_index: bool) -> float:
         title_n, body_n = normalize(item.title), normalize(item.summary)
         feats = "{}"
         if when >= index_from:
+            lead_n = lead(item.summary)
+            signature = minhash((title_n, lead_n))
             f = Features(
                 i,
                 i,
                 item.lang,
                 when.timestamp(),
                 title_n,
-                lead(item.summary),
+                lead_n,
                 numbers(f"{item.title} {item.summary[:250]}"),
                 numbers(item.title),
                 ents,
                 frozenset(title_ents),
                 frozenset(ents),
+                sketch=sketch(signature),  # as stories.cluster.build_features keeps them
+                minhash=signature,
             )
             feats = f.to_json()
             lsh, pairs = index_keys(f)

@@ -1,12 +1,14 @@
 """Fingerprints and features of a report's text: the normalised title fingerprint, character
 n-gram shingles (as sets of strings for exact Jaccard, as vectorised 64-bit hashes for MinHash),
-one-permutation MinHash signatures with their LSH band keys, and the numbers a report states.
+one-permutation MinHash signatures with their LSH band keys and their small stored sketches (for
+a quick similarity estimate), and the numbers a report states.
 
 All text goes through `matching.normalize.normalize` first, so an Arabic title with or without
 diacritics, or a French one with or without accents, gives the same features. Hashes (blake2b and
 splitmix64 based) are stable across processes: they are stored in the database, so a change to
 them needs a migration that queues the clustering index's re-filing (as 0003_cluster_keys_rehash
-does), and tests/test_stories.py pins their values.
+does), and tests/test_stories.py pins their values (sketches included: a changed sketch only
+makes older records look unrelated, so it would need their features re-written).
 """
 
 from __future__ import annotations
@@ -131,6 +133,22 @@ def minhash(texts: Sequence[str], bins: int = BINS) -> tuple[int, ...]:
                 out[i] = values[(i + step) % bins] + (step << 32)
         return tuple(out)
     return tuple(values)
+
+
+def sketch(signature: Sequence[int]) -> bytes:
+    """A MinHash `signature` kept small for storage: the low 8 bits of each value. Two
+    sketches agree in a position with probability J + (1 - J) / 256, J the Jaccard of the two
+    gram sets, so `estimate` tells reports that share almost nothing cheaply."""
+    return bytes(v & 0xFF for v in signature)
+
+
+def estimate(a: bytes, b: bytes) -> float | None:
+    """The estimated Jaccard of the reports two sketches describe (None when either is
+    missing or they differ in length: a report stored before sketches were kept)."""
+    if not a or len(a) != len(b):
+        return None
+    same = np.count_nonzero(np.frombuffer(a, dtype=np.uint8) == np.frombuffer(b, dtype=np.uint8))
+    return float(same) / len(a)
 
 
 _BAND_MULT = (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63)

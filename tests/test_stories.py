@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from core.items import Item
+from matching.result import MatchResult
 from stories.canonical import canonical_url
-from stories.cluster import Features, cross_language, decide, numbers_conflict, places_conflict
+from stories.cluster import (
+    MIN_ESTIMATE,
+    Features,
+    build_features,
+    cross_language,
+    decide,
+    grams,
+    numbers_conflict,
+    places_conflict,
+)
 from stories.fingerprint import (
     band_keys,
+    estimate,
     gram_hashes,
     jaccard,
     key64,
@@ -15,11 +27,13 @@ from stories.fingerprint import (
     minhash,
     numbers,
     shingles,
+    sketch,
     title_fingerprint,
 )
 
 PINNED_BANDS = [3767297087362701008, 5122369154242300488]
 PINNED_KEY = 5693152752542731351
+PINNED_SKETCH = "592e2e4d4d969696"
 
 
 @pytest.mark.parametrize(
@@ -102,6 +116,7 @@ def test_stored_hashes_do_not_change_between_versions() -> None:
     """Band keys are stored: a change of hashing would split stories across an upgrade."""
     assert band_keys(minhash(("haftar",)))[:2] == PINNED_BANDS
     assert key64("e:mali|wagner") == PINNED_KEY
+    assert sketch(minhash(("wagner convoy seen near bamako",)))[:8].hex() == PINNED_SKETCH
 
 
 def feat(
@@ -113,18 +128,24 @@ def feat(
     ents: dict[str, str] | None = None,
     title_ents: tuple[str, ...] = (),
     story_id: int | None = None,
+    sketched: bool = False,
 ) -> Features:
+    """Features as the store keeps them (`sketched`: with the MinHash sketch of a report stored
+    by this version; without, like a report stored before sketches were kept)."""
+    norm_lead = lead(text)
+    mark = sketch(minhash((title.lower(), norm_lead))) if sketched else b""
     return Features(
         item_id=item_id,
         story_id=story_id if story_id is not None else item_id,
         lang=lang,
         ts=ts,
         title=title.lower(),
-        lead=lead(text),
+        lead=norm_lead,
         numbers=numbers(f"{title} {text}"),
         title_numbers=numbers(title),
         entities=ents or {},
         title_entities=frozenset(title_ents),
+        sketch=mark,
     )
 
 
@@ -205,6 +226,46 @@ def test_features_round_trip_json() -> None:
         ts=123.0,
         ents={"mali": "place"},
         title_ents=("mali",),
+        sketched=True,
     )
     back = Features.from_json(9, 9, f.to_json())
-    assert back == f
+    assert back == f and len(back.sketch) == 48
+    # a record stored before sketches were kept reads back without one
+    old = f.to_json().replace(f',"s":"{f.sketch.hex()}"', "")
+    assert Features.from_json(9, 9, old).sketch == b""
+
+
+def test_sketch_estimates_jaccard() -> None:
+    copy = feat(1, "Attack on army post in northern Mali kills soldiers", LEAD, sketched=True)
+    wire = feat(2, "Army post attacked in northern Mali, soldiers killed", LEAD, sketched=True)
+    other = feat(
+        3,
+        "Tripoli talks on the budget stall again",
+        "Delegates from both governments left the meeting without an agreement on oil revenue.",
+        sketched=True,
+    )
+    near = estimate(copy.sketch, wire.sketch)
+    exact = jaccard(grams(copy), grams(wire))
+    assert near is not None and abs(near - exact) < 0.2 and near >= MIN_ESTIMATE
+    far = estimate(copy.sketch, other.sketch)
+    assert far is not None and far < MIN_ESTIMATE
+    assert estimate(copy.sketch, b"") is None and estimate(b"", b"") is None
+
+
+def test_decide_trusts_a_low_estimate_and_compares_unsketched_records_exactly() -> None:
+    new = feat(1, "Attack on army post in northern Mali kills soldiers", LEAD, sketched=True)
+    twin = feat(2, "Attack on army post in northern Mali kills soldiers", LEAD)
+    found = decide(new, [twin], window_hours=48, min_similarity=0.55)  # no sketch: exact
+    assert found is not None and found.kind == "near-duplicate"
+    # the same text under a sketch that shares nothing: skipped without an n-gram comparison
+    stranger = Features(**{**vars(twin), "sketch": bytes(b ^ 0xFF for b in new.sketch)})
+    assert decide(new, [stranger], window_hours=48, min_similarity=0.55) is None
+
+
+def test_build_features_keeps_the_minhash_its_keys_come_from() -> None:
+    item = Item(
+        source="s", url="https://x.test/1", guid="1", title="Wagner convoy seen near Bamako",
+        summary=LEAD, lang="en",
+    )  # fmt: skip
+    f = build_features(item, MatchResult(doc_id="1", topics=(), hits=(), entities=()), {}, 0.0)
+    assert f.minhash == minhash((f.title, f.lead)) and f.sketch == sketch(f.minhash)
