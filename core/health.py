@@ -25,6 +25,7 @@ class PollOutcome:
     hint_s: float | None = None  # TTL / Cache-Control max-age / Retry-After, seconds
     retry_after_s: float | None = None
     bytes: int = 0
+    extra: object = None  # what the poll's parse step computed beside the items (see poll)
 
 
 @dataclass(frozen=True)

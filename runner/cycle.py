@@ -6,8 +6,10 @@ source's health (and, when the source gets paused, in a notice to the operators)
 sources carry on. Each stage logs one structured event with the source's name.
 
 Parsing (feedparser, pure Python) runs in a `runner.parsepool.ParsePool` of worker processes when
-`fetch: parse_workers` asks for one, so it spreads over the cores; matching and storing stay in this
-process (the matcher follows live reloads by one assignment, the store has one writer).
+`fetch: parse_workers` asks for one, so it spreads over the cores. Those workers also match each
+poll's reports and prepare their rows (runner.prework), with rules tagged by a generation that a
+reload bumps; without workers, or when a worker answers for other rules, matching happens here.
+Storing stays in this process (the store has one writer).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Protocol
 
 from config.model import Rules, Source
@@ -37,6 +40,9 @@ from ops.metrics import (
     POLLS_TOTAL,
     STORIES_TOTAL,
 )
+from runner import prework
+from runner.parsepool import ParsePool
+from storage.prepare import Rows
 from storage.store import Store
 from watchers.fulltext import enrich
 from watchers.http import Fetcher
@@ -93,13 +99,17 @@ class Pipeline:
         # of the whole table made a 1,000-source cycle quadratic).
         self._health: dict[str, SourceHealth] | None = None
         self.reports: list[CycleReport] = []
+        self.generation = 0  # of rules: bumped by every `use`
         self.use(rules)
 
     def use(self, rules: Rules) -> None:
         """Switch to new rules (already validated): one assignment, so in-flight polls finish
-        with the matcher they started with."""
+        with the matcher they started with; parse workers started from now on get them too."""
         matcher = Matcher.from_rules(rules)
+        self.generation += 1
         self.rules, self.matcher = rules, matcher
+        if isinstance(self.parse_pool, ParsePool):
+            self.parse_pool.use_rules(rules, self.generation)
 
     def _healths(self) -> dict[str, SourceHealth]:
         if self._health is None:
@@ -127,10 +137,11 @@ class Pipeline:
         if before.held:
             event("poll", source.name, skipped="paused by an admin")
             return before
-        rules, matcher = self.rules, self.matcher
+        rules, matcher, generation = self.rules, self.matcher, self.generation
         outcome = await poll(
             source, before, self.fetcher, self.clock,
             seen=self.store.seen, parse_pool=self.parse_pool,
+            parse=partial(prework.parse_and_prepare, now=self.clock.now(), generation=generation),
         )  # fmt: skip
         report = CycleReport(source.name, outcome.ok, outcome.error, len(outcome.items))
         POLLS_TOTAL.inc(source=source.name, ok=outcome.ok)
@@ -142,7 +153,9 @@ class Pipeline:
             POLL_ERRORS_TOTAL.inc(source=source.name)
         if outcome.items:
             try:
-                await self._process(source, outcome.items, matcher, report)
+                await self._process(
+                    source, outcome.items, matcher, generation, outcome.extra, report
+                )
             except SahelWatchError as exc:  # e.g. the database refused: count it on the source
                 event("store", source.name, level=logging.ERROR, error=str(exc))
                 report.ok, report.error = False, f"storing failed: {exc}"
@@ -163,10 +176,21 @@ class Pipeline:
         return after
 
     async def _process(
-        self, source: Source, items: Sequence[Item], matcher: Matcher, report: CycleReport
+        self,
+        source: Source,
+        items: Sequence[Item],
+        matcher: Matcher,
+        generation: int,
+        extra: object,
+        report: CycleReport,
     ) -> None:
         kinds = {e.id: e.kind for e in matcher.rules.entities.values()}  # the matcher's own rules
-        results = [matcher.match_item(item) for item in items]
+        ahead = prework.taken(extra, items, generation)
+        if ahead is None:
+            results: list[MatchResult] = [matcher.match_item(item) for item in items]
+            prepared: list[Rows | None] = [None] * len(items)
+        else:
+            results, prepared = ahead
         near = {
             item.guid
             for item, result in zip(items, results, strict=True)
@@ -180,6 +204,7 @@ class Pipeline:
             for index, item in enumerate(enriched):
                 if item.text and item.guid in near:
                     results[index] = matcher.match_item(item)
+                    prepared[index] = None  # the text changed: the store prepares it
             items = enriched
         report.matched = sum(1 for r in results if r.matched_topics)
         for result in results:
@@ -193,12 +218,12 @@ class Pipeline:
             full_text=len(near),
         )
         fresh: list[tuple[StoryView, tuple[str, ...]]] = []
-        for outcome in self.store.ingest_many(list(zip(items, results, strict=True)), kinds):
+        pairs = list(zip(items, results, strict=True))
+        for outcome in self.store.ingest_many(pairs, kinds, prepared):
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))
-            story = outcome.story
-            if story.topics and (outcome.story_is_new or outcome.new_topics):
-                fresh.append((story, tuple(outcome.new_topics)))
+            if outcome.new_topics:  # a new story with topics, or topics new to its story
+                fresh.append((outcome.story, tuple(outcome.new_topics)))
         event("store", source.name, items=len(items), new=report.new_items, stories=len(fresh))
         for story, new_topics in fresh:
             report.stories.append(story.id)

@@ -2,7 +2,8 @@
 outlives a dead worker.
 
 Parsing (feedparser, pure Python) is the watchers' heaviest CPU work; in worker processes it
-spreads over the cores while the main process fetches, matches and stores.
+spreads over the cores while the main process fetches and stores. Workers started with rules
+(`use_rules`) also match a poll's reports and prepare their rows (runner.prework).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from functools import partial
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from config.model import Fetch
+from config.model import Fetch, Rules
 from core.log import event
-from watchers.poll import parse_worker_init
+from runner.prework import init_worker
 
 AUTO_PARSE_WORKERS = 2  # the most `parse_workers: auto` asks for
 BREAKS_BEFORE_THREADS = 3  # dead-worker breaks within BREAK_WINDOW_S ...
@@ -68,9 +69,9 @@ class ParsePool(Executor):
     BREAK_WINDOW_S) are not restarted without end: parsing falls back to threads for
     THREADS_FOR_S, with one warning. With 0 workers, parsing runs in threads.
 
-    `resize(n)` (a reload) applies to later submits; parses already submitted finish where
-    they are. After `shutdown`, a submit returns a cancelled future: polls still in flight
-    during a stop end as cancelled, not as errors.
+    `resize(n)` and `use_rules(rules, generation)` (a reload) apply to later submits; work
+    already submitted finishes where it is. After `shutdown`, a submit returns a cancelled
+    future: polls still in flight during a stop end as cancelled, not as errors.
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class ParsePool(Executor):
         self._threads_until = 0.0
         self._retired: list[ProcessPoolExecutor] = []  # shut down without waiting: see join()
         self._closed = False
+        self._rules: tuple[Rules | None, int] = (None, 0)  # the workers' rules, generation
         self._lock = threading.Lock()
 
     def _current(self) -> Executor:
@@ -108,7 +110,8 @@ class ParsePool(Executor):
                 self._pool = ProcessPoolExecutor(
                     self.workers,
                     mp_context=multiprocessing.get_context(self.start_method),
-                    initializer=parse_worker_init,
+                    initializer=init_worker,
+                    initargs=self._rules,
                 )
             return self._pool
 
@@ -131,11 +134,30 @@ class ParsePool(Executor):
             return future
         raise BrokenProcessPool("the parse pool broke again as soon as it was started")
 
+    @property
+    def in_processes(self) -> bool:
+        """Whether work submitted now runs in worker processes (not threads)."""
+        return not self._closed and self.workers > 0 and time.monotonic() >= self._threads_until
+
     def resize(self, workers: int) -> None:
         """Use `workers` processes (0: threads) for later parses; the current pool finishes
         what it was given, then stops."""
         with self._lock:
             self.workers = max(0, workers)
+        self._retire()
+
+    def use_rules(self, rules: Rules, generation: int) -> None:
+        """Start later workers with `rules` (tagged `generation`): see runner.prework."""
+        with self._lock:
+            if self._rules[1] == generation and self._rules[0] is rules:
+                return
+            self._rules = (rules, generation)
+        self._retire()
+
+    def _retire(self) -> None:
+        """Let the current process pool finish what it was given, then stop; later submits
+        start a new one."""
+        with self._lock:
             pool, self._pool = self._pool, None
             if pool is not None:
                 self._retired.append(pool)

@@ -5,16 +5,21 @@
   seen again, unchanged, from a new or changed one);
 - `rows(item, match, entity_kinds, ts)`: for a new or changed report, its clustering features
   and index keys, stored column values, topic verdicts and full-text body.
+
+`rows_at` is the second step ahead of time, for a report that may be new (runner.prework runs it
+in the parse workers, beside the matcher, so the store's thread mostly writes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.items import Item
 from matching.normalize import normalize
 from matching.result import MatchResult
+from storage.records import epoch
 from storage.rows import content_hash, content_values, explanations, identity_keys, item_canonical
 from stories.cluster import Features, build_features, index_keys
 
@@ -57,3 +62,12 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
         verdicts=tuple(explanations(match)),
         fts_body=normalize(item.text or item.summary),
     )
+
+
+
+def rows_at(
+    item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime
+) -> Rows:
+    """`rows` of `item` filed under its own time, or `now` when it has no date (what the
+    store does for a new report)."""
+    return rows(item, match, entity_kinds, epoch(item.published or now))

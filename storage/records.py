@@ -6,9 +6,12 @@ everywhere so that text comparison is time comparison; index tables use POSIX se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
+from core.errors import StoreError
 from core.items import Item
 from core.story import StoryView
 
@@ -45,6 +48,9 @@ class IngestResult:
     `updated`: seen before, and its title or text changed (the stored item was updated).
     `story_is_new`: the report started a new story. `new_topics`: topics the story did not have
     before this report. `reason`: how the identity/story decision was made, for logs.
+    `story`: the story as it stands, made or read when first asked for, not before: most
+    reports make no news for subscribers, and the pipeline asks only for those that do (a
+    story joined is read from the store then, with any reports that joined it since).
     """
 
     item_id: int
@@ -52,9 +58,16 @@ class IngestResult:
     updated: bool
     story_id: int
     story_is_new: bool
-    story: StoryView
     new_topics: tuple[str, ...]
-    reason: str = ""
+    reason: str
+    view: Callable[[], StoryView | None] = field(repr=False, compare=False)
+
+    @cached_property
+    def story(self) -> StoryView:
+        found = self.view()
+        if found is None:
+            raise StoreError(f"story {self.story_id} is no longer stored")
+        return found
 
 
 @dataclass(frozen=True)

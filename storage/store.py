@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import sqlite_utils
@@ -37,7 +38,7 @@ from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_writes
 from storage.candidates import candidates, file_cluster_keys
 from storage.checkpoint import Checkpointer
-from storage.prepare import Identity, Rows, identify, rows
+from storage.prepare import Identity, Rows, identify, rows, rows_at
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
     CONTENT_COLUMNS,
@@ -124,9 +125,15 @@ class Store:
     # -- ingest -------------------------------------------------------------------------------
 
     def ingest(
-        self, item: Item, match: MatchResult, entity_kinds: Mapping[str, str]
+        self,
+        item: Item,
+        match: MatchResult,
+        entity_kinds: Mapping[str, str],
+        ready: Rows | None = None,
     ) -> IngestResult:
-        """Store one report with its match: dedupe, update or cluster it, in one transaction."""
+        """Store one report with its match: dedupe, update or cluster it, in one transaction.
+        `ready`: `storage.prepare.rows_at` of this item and match, when done ahead (used if
+        the report is new)."""
         now = self.clock.now()
         ident = identify(item)
         with self.transaction() as conn:
@@ -141,29 +148,38 @@ class Store:
                     reason += ", updated"
             else:
                 is_new, updated = True, False
-                new = rows(item, match, entity_kinds, epoch(item.published or now))
+                new = ready if ready is not None else rows_at(item, match, entity_kinds, now)
                 item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
                     conn, item, match, ident, new, now
                 )
+        view: Callable[[], StoryView | None]
         if story_is_new:
-            view: StoryView | None = new_story_view(story_id, item, match, now)
+            view = partial(new_story_view, story_id, item, match, now)
         else:
-            view = queries.story_view(self.conn, story_id)
-        if view is None:  # pragma: no cover - the story row was written in the transaction
-            raise StoreError(f"story {story_id} vanished")
+            view = partial(queries.story_view, self.conn, story_id)
         if LOGGER.isEnabledFor(logging.DEBUG):
             event("store", item.source, logging.DEBUG, item=item_id, story=story_id, why=reason)
         return IngestResult(
-            item_id, is_new, updated, story_id, story_is_new, view, new_topics, reason
+            item_id, is_new, updated, story_id, story_is_new, new_topics, reason, view
         )
 
     def ingest_many(
-        self, pairs: Sequence[tuple[Item, MatchResult]], entity_kinds: Mapping[str, str]
+        self,
+        pairs: Sequence[tuple[Item, MatchResult]],
+        entity_kinds: Mapping[str, str],
+        ready: Sequence[Rows | None] | None = None,
     ) -> list[IngestResult]:
         """Ingest one poll's reports in one transaction: all of them are stored, or none (a
-        poll's health, and so its ETag, is saved only after, so none are lost either)."""
+        poll's health, and so its ETag, is saved only after, so none are lost either).
+        `ready`: one `Rows` (or None) per pair, when done ahead."""
+        ahead = list(ready) if ready is not None else [None] * len(pairs)
+        if len(ahead) != len(pairs):
+            raise ValueError("ingest_many needs one entry of ready rows per report")
         with self.transaction():
-            return [self.ingest(item, match, entity_kinds) for item, match in pairs]
+            return [
+                self.ingest(item, match, entity_kinds, done)
+                for (item, match), done in zip(pairs, ahead, strict=True)
+            ]
 
     def seen(self, item: Item) -> bool:
         """Whether `item` is stored already (by canonical URL, GUID, or a recent title): the

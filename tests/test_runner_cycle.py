@@ -135,7 +135,7 @@ async def test_a_store_failure_counts_on_the_source_and_keeps_its_validators(
     from core.errors import StoreError
 
     class BrokenStore(Store):
-        def ingest_many(self, pairs, entity_kinds):  # a test double that always fails
+        def ingest_many(self, pairs, entity_kinds, prepared=None):  # a double that always fails
             raise StoreError("disk I/O error")
 
     db = connect(tmp_path / "state.db")

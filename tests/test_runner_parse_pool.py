@@ -32,7 +32,6 @@ from storage.store import Store
 from tests.feedserver import FeedServer
 from tests.test_runner_cycle import Sink
 from watchers.http import Fetcher, make_client
-from watchers.poll import parse_response
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +118,7 @@ async def test_a_dead_worker_fails_its_source_and_the_pool_is_rebuilt(
     pool: ParsePool, rules: Rules, tmp_path: Path
 ) -> None:
     def kill_for_doomed(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        if fn is parse_response and args[0].name == "Doomed":
+        if args and isinstance(args[0], Source) and args[0].name == "Doomed":  # its parse step
             return os._exit, (3,)  # the worker process dies mid-task, as on a crash
         return fn, args
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing.process import BaseProcess
 
@@ -33,6 +33,20 @@ from watchers.fulltext import enrich
 from watchers.http import Fetcher, Response
 
 Seen = Callable[[Item], bool]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a parse step gives for one body: the items, the feed's TTL hint, and `extra`:
+    whatever the caller's parse step computed beside them (runner.prework: each item's match
+    and prepared rows), passed through to `PollOutcome.extra` untouched."""
+
+    items: list[Item]
+    ttl_s: float | None = None
+    extra: object = None
+
+
+ParseStep = Callable[[Source, Response], Parsed]
 
 
 def source_url(source: Source) -> str:
@@ -62,6 +76,12 @@ def parse_response(source: Source, response: Response) -> tuple[list[Item], floa
     return parsed.items, parsed.ttl_s
 
 
+def parse_step(source: Source, response: Response) -> Parsed:
+    """The plain parse step: `parse_response`, nothing beside."""
+    items, ttl = parse_response(source, response)
+    return Parsed(items, ttl)
+
+
 def parse_worker_init() -> None:
     """Start of a parse worker process: the parsers are imported (with this module); Ctrl-C is
     left to the service, which stops the pool itself (no KeyboardInterrupt per worker); and the
@@ -81,18 +101,16 @@ def _exit_with(parent: BaseProcess) -> None:
     os._exit(0)
 
 
-async def _parse_in(
-    pool: Executor, source: Source, response: Response
-) -> tuple[list[Item], float | None]:
-    """`parse_response` in `pool`. A worker that dies breaks the whole process pool: every
-    parse pending in it fails, whichever body killed it. Each is tried once more in the fresh
-    pool (runner.parsepool.ParsePool), so only a body that kills its worker again fails."""
+async def _parse_in(pool: Executor, parse: ParseStep, source: Source, response: Response) -> Parsed:
+    """`parse` in `pool`. A worker that dies breaks the whole process pool: every parse
+    pending in it fails, whichever body killed it. Each is tried once more in the fresh pool
+    (runner.parsepool.ParsePool), so only a body that kills its worker again fails."""
     portable = replace(response, headers=dict(response.headers))
     loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(pool, parse_response, source, portable)
+        return await loop.run_in_executor(pool, parse, source, portable)
     except BrokenProcessPool:
-        return await loop.run_in_executor(pool, parse_response, source, portable)
+        return await loop.run_in_executor(pool, parse, source, portable)
 
 
 def max_age(headers: Mapping[str, str]) -> float | None:
@@ -119,17 +137,20 @@ async def poll(
     *,
     seen: Seen | None = None,
     parse_pool: Executor | None = None,
+    parse: ParseStep = parse_step,
 ) -> PollOutcome:
     """Poll `source` once. `seen(item)` (optional) tells which items are already stored, so a
-    `full_text` source fetches articles only for new ones. Parsing runs in a worker thread, or
-    in `parse_pool` when given (a ProcessPoolExecutor spreads feedparser over the cores)."""
+    `full_text` source fetches articles only for new ones. Parsing (`parse`, a picklable
+    function) runs in a worker thread, or in `parse_pool` when given (a ProcessPoolExecutor
+    spreads feedparser over the cores); what it computes beside the items arrives in the
+    outcome's `extra`, unless full text changed the items after it."""
     started = clock.now()
     t0 = clock.monotonic()
     try:
         if source.kind == "file":
             outcome = await _poll_files(source, health, fetcher, started)
         else:
-            outcome = await _poll_http(source, health, fetcher, started, seen, parse_pool)
+            outcome = await _poll_http(source, health, fetcher, started, seen, parse_pool, parse)
     except SourceError as exc:
         outcome = PollOutcome(
             source=source.name,
@@ -180,6 +201,7 @@ async def _poll_http(
     started: datetime,
     seen: Seen | None,
     parse_pool: Executor | None = None,
+    parse: ParseStep = parse_step,
 ) -> PollOutcome:
     url = source_url(source)
     if not url:
@@ -200,9 +222,9 @@ async def _poll_http(
         )
     try:
         if parse_pool is None:
-            items, ttl = await asyncio.to_thread(parse_response, source, response)
+            parsed = await asyncio.to_thread(parse, source, response)
         else:
-            items, ttl = await _parse_in(parse_pool, source, response)
+            parsed = await _parse_in(parse_pool, parse, source, response)
     except (ParseError, BrokenProcessPool) as exc:
         # Keep the old validators: a broken body must be fetched again, not "not modified".
         # BrokenProcessPool: a parse worker died twice with this body in the pool.
@@ -217,8 +239,10 @@ async def _poll_http(
             last_modified=health.last_modified,
             bytes=len(response.body),
         )
+    items, extra = parsed.items, parsed.extra
     if source.full_text and items:
         items = await enrich(items, fetcher, want=lambda i: seen is None or not seen(i))
+        extra = None  # computed from the feed's text, not the articles'
     return PollOutcome(
         source=source.name,
         started=started,
@@ -228,8 +252,9 @@ async def _poll_http(
         status=response.status,
         etag=response.etag,
         last_modified=response.last_modified,
-        hint_s=_hint(ttl, cache_hint),
+        hint_s=_hint(parsed.ttl_s, cache_hint),
         bytes=len(response.body),
+        extra=extra,
     )
 
 

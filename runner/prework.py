@@ -1,0 +1,83 @@
+"""Matching a poll's reports and preparing their rows in the parse worker, beside parsing.
+
+The event loop's thread is the cycle's serial path: it fetches, and stores every report. So a
+parse worker (runner.parsepool) that parses a body also matches its items with the pipeline's
+rules and computes the rows the store will write for each new one (`storage.prepare.rows_at`),
+in the same task (`parse_and_prepare`, the poll's parse step): the items cross between the
+processes once, and the loop mostly writes. (The store still tells new reports from those seen
+again, by their identity: that lookup needs the database.)
+
+A worker learns the rules when it starts (`init_worker`, the pool's initializer), tagged with the
+pipeline's generation of rules. Parsing in a thread, or in a worker holding rules of another
+generation (a reload in between), gives the items alone, and the pipeline matches them itself
+(`taken` tells which).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from config.model import Rules, Source
+from core.items import Item
+from matching.engine import Matcher
+from matching.result import MatchResult
+from storage.prepare import Rows, rows_at
+from watchers.http import Response
+from watchers.poll import Parsed, parse_step, parse_worker_init
+
+
+@dataclass(frozen=True)
+class _WorkerRules:
+    generation: int
+    matcher: Matcher
+    kinds: dict[str, str]
+
+
+_RULES: _WorkerRules | None = None  # set in a worker process by init_worker
+
+
+def init_worker(rules: Rules | None = None, generation: int = 0) -> None:
+    """A parse worker's start: `parse_worker_init`, then the matcher for `rules`."""
+    global _RULES
+    parse_worker_init()
+    if rules is not None:
+        kinds = {e.id: e.kind for e in rules.entities.values()}
+        _RULES = _WorkerRules(generation, Matcher.from_rules(rules), kinds)
+
+
+@dataclass(frozen=True)
+class Prework:
+    """A poll's items matched and prepared in the worker, under rules of `generation`."""
+
+    generation: int
+    done: tuple[tuple[MatchResult, Rows], ...]
+
+
+def parse_and_prepare(
+    source: Source, response: Response, *, now: datetime, generation: int
+) -> Parsed:
+    """The poll's parse step in a worker: parse, then match and prepare every item when this
+    process holds the rules of `generation` (`now`: the time of reports without a date)."""
+    parsed = parse_step(source, response)
+    state = _RULES
+    if state is None or state.generation != generation or not parsed.items:
+        return parsed
+    done = []
+    for item in parsed.items:
+        match = state.matcher.match_item(item)
+        done.append((match, rows_at(item, match, state.kinds, now)))
+    return Parsed(parsed.items, parsed.ttl_s, Prework(generation, tuple(done)))
+
+
+def taken(
+    extra: object, items: Sequence[Item], generation: int
+) -> tuple[list[MatchResult], list[Rows | None]] | None:
+    """The matches and rows a poll's outcome carries for `items` under rules of
+    `generation`, or None (the pipeline matches them itself)."""
+    if not isinstance(extra, Prework) or extra.generation != generation:
+        return None
+    if len(extra.done) != len(items):
+        return None
+    return [m for m, _ in extra.done], [p for _, p in extra.done]

@@ -1,0 +1,205 @@
+"""Matching and row preparation in the parse workers (runner.prework): the same stored result as
+matching in this process, the pipeline's own matcher left idle, answers for other rules or from a
+process without rules ignored, and full text dropping what the parse step computed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import load_rules
+from config.model import Rules, Source
+from core.clock import SystemClock
+from core.health import SourceHealth
+from matching.engine import Matcher
+from runner import prework
+from runner.cycle import Pipeline
+from runner.parsepool import ParsePool
+from storage.db import connect, migrate
+from storage.prepare import rows_at
+from storage.store import Store
+from tests.feedserver import FeedServer
+from tests.test_runner_cycle import Sink
+from watchers.http import Fetcher, Response, make_client
+from watchers.poll import Parsed, parse_step, poll
+
+ROOT = Path(__file__).resolve().parent.parent
+FEEDS = [
+    ROOT / "seeds" / "feeds" / "ar_seed-article.xml",
+    ROOT / "tests" / "fixtures" / "feeds" / "en_aljazeera_all_2026-08-13_0424.xml",
+    ROOT / "tests" / "fixtures" / "feeds" / "synthetic_ar_google-news.xml",
+]
+NOW = datetime(2026, 8, 13, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ParsePool]:
+    shared = ParsePool(1)
+    yield shared
+    shared.shutdown()
+
+
+@pytest.fixture
+def rules() -> Rules:
+    return load_rules(ROOT / "rules.yaml")
+
+
+def stored(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """What the store holds, without row ids and times of writing."""
+    q = store.conn.execute
+    return {
+        "items": q(
+            "SELECT url, title, lang, content_hash, entities, features FROM items ORDER BY url"
+        ).fetchall(),
+        "matches": q(
+            "SELECT i.url, m.topic, m.matched, m.score, m.explanation FROM matches m"
+            " JOIN items i ON i.id = m.item_id ORDER BY i.url, m.topic"
+        ).fetchall(),
+        "stories": q(
+            "SELECT s.title, group_concat(i.url, ' ') FROM stories s JOIN story_items si"
+            " ON si.story_id = s.id JOIN items i ON i.id = si.item_id GROUP BY s.id"
+            " ORDER BY s.title"
+        ).fetchall(),
+        "topics": q("SELECT topic FROM story_topics ORDER BY topic").fetchall(),
+    }
+
+
+async def run(rules: Rules, tmp: Path, parse_pool: ParsePool | None) -> tuple[Store, int]:
+    """One cycle over FEEDS; the store and how often this process's matcher ran."""
+    with FeedServer() as server:
+        sources = [
+            Source(name=f"S{i}", kind="rss", every_s=600, url=server.add_file(f"/{i}.xml", f))
+            for i, f in enumerate(FEEDS)
+        ]
+        db = connect(tmp / "state.db")
+        migrate(db)
+        clock = SystemClock()
+        store = Store(db, clock, rules.stories)
+        calls = 0
+        async with make_client(rules.fetch) as client:
+            pipeline = Pipeline(
+                replace(rules, sources=tuple(sources)), store,
+                Fetcher(client, rules.fetch, clock), Sink(), clock, parse_pool=parse_pool,
+            )  # fmt: skip
+            here = pipeline.matcher.match_item
+
+            def counted(item: Any) -> Any:
+                nonlocal calls
+                calls += 1
+                return here(item)
+
+            pipeline.matcher.match_item = counted  # type: ignore[method-assign,assignment]  # a spy
+            reports = await pipeline.run_once()
+    assert all(r.ok and r.items for r in reports), reports
+    return store, calls
+
+
+async def test_workers_store_what_this_process_would(
+    pool: ParsePool, rules: Rules, tmp_path: Path
+) -> None:
+    here, calls_here = await run(rules, tmp_path / "here", None)
+    there, calls_there = await run(rules, tmp_path / "there", pool)
+    assert calls_here > 0
+    # the worker matched and prepared; this process only re-matched near misses it fetched
+    # the full text of (Google News gives headlines only)
+    assert calls_there < calls_here
+    assert stored(there) == stored(here)
+    assert any(row[2] for row in stored(there)["matches"])  # the seed article matched
+
+
+def test_answers_for_other_rules_or_lengths_are_not_taken(rules: Rules) -> None:
+    item = parse_step(
+        Source(name="S", kind="rss", every_s=600, url="https://x.test/f"),
+        Response(status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"),
+    ).items[0]
+    match = Matcher.from_rules(rules).match_item(item)
+    kinds = {e.id: e.kind for e in rules.entities.values()}
+    done = prework.Prework(3, ((match, rows_at(item, match, kinds, NOW)),))
+    assert prework.taken(done, [item], 3) == ([match], [done.done[0][1]])
+    assert prework.taken(done, [item], 4) is None  # a reload in between
+    assert prework.taken(done, [item, item], 3) is None
+    assert prework.taken(None, [item], 3) is None
+
+
+def test_parse_step_matches_only_where_rules_were_installed(
+    rules: Rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = Source(name="S", kind="rss", every_s=600, url="https://x.test/f")
+    response = Response(
+        status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"
+    )
+    bare = prework.parse_and_prepare(source, response, now=NOW, generation=1)
+    assert bare.items and bare.extra is None  # this process holds no rules
+    kinds = {e.id: e.kind for e in rules.entities.values()}
+    matcher = Matcher.from_rules(rules)
+    monkeypatch.setattr(prework, "_RULES", prework._WorkerRules(1, matcher, kinds))
+    full = prework.parse_and_prepare(source, response, now=NOW, generation=1)
+    assert isinstance(full.extra, prework.Prework) and full.extra.generation == 1
+    for item, (match, rows) in zip(full.items, full.extra.done, strict=True):
+        assert match == matcher.match_item(item)
+        assert rows == rows_at(item, match, kinds, NOW)
+    stale = prework.parse_and_prepare(source, response, now=NOW, generation=2)
+    assert stale.extra is None
+
+
+def marked(source: Source, response: Response) -> Parsed:
+    """A parse step that computes something beside the items."""
+    return Parsed(parse_step(source, response).items, None, "computed beside")
+
+
+async def test_full_text_drops_what_the_parse_step_computed(rules: Rules) -> None:
+    page = b"<html><body><article><p>" + b"Full article text. " * 40 + b"</p></article></body></html>"
+    with FeedServer() as server:
+        article = server.add("/a.html", page, content_type="text/html")
+        body = (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+            f"<item><title>One report</title><link>{article}</link><guid>1</guid></item>"
+            "</channel></rss>"
+        ).encode()
+        url = server.add("/f.xml", body)
+        clock = SystemClock()
+        async with make_client(rules.fetch) as client:
+            fetcher = Fetcher(client, rules.fetch, clock)
+            plain = Source(name="P", kind="rss", every_s=600, url=url)
+            full = Source(name="F", kind="rss", every_s=600, url=url, full_text=True)
+            got = await poll(plain, SourceHealth(name="P"), fetcher, clock, parse=marked)
+            enriched = await poll(full, SourceHealth(name="F"), fetcher, clock, parse=marked)
+    assert got.ok and got.extra == "computed beside"
+    assert enriched.ok and enriched.items[0].text and enriched.extra is None
+
+
+def test_new_rules_retire_the_workers_started_with_the_old(rules: Rules) -> None:
+    fresh = ParsePool(1)
+    try:
+        fresh.use_rules(rules, 1)
+        assert fresh.submit(sum, [1, 2]).result(timeout=60) == 3
+        first = fresh._pool
+        fresh.use_rules(rules, 1)  # the same rules: the workers stay
+        assert fresh._pool is first
+        fresh.use_rules(rules, 2)
+        assert fresh._pool is None and fresh.submit(sum, [3]).result(timeout=60) == 3
+        assert fresh._pool is not first
+    finally:
+        fresh.shutdown()
+        fresh.join()
+
+
+def test_ingest_many_wants_one_entry_of_ready_rows_per_report(
+    rules: Rules, tmp_path: Path
+) -> None:
+    db = connect(tmp_path / "state.db")
+    migrate(db)
+    store = Store(db, SystemClock(), rules.stories)
+    item = parse_step(
+        Source(name="S", kind="rss", every_s=600, url="https://x.test/f"),
+        Response(status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"),
+    ).items[0]
+    match = Matcher.from_rules(rules).match_item(item)
+    with pytest.raises(ValueError, match="one entry"):
+        store.ingest_many([(item, match)], {}, [None, None])
+    store.close()
