@@ -1,16 +1,21 @@
 """Benchmark the watchers: N feeds x M items on a local server, the real cycle, then a 304 cycle.
 
-    .venv/bin/python bench/bench_watchers.py [--feeds 1000] [--items 20] [--naive-sample 100]
-                                             [--workers 0,auto] [--fetch-only] [--profile]
+    .venv/bin/python bench/bench_watchers.py [--feeds 1000] [--items 20] [--hosts 25]
+                                             [--naive-sample 100] [--workers 0,auto]
+                                             [--fetch-only] [--profile]
 
 A FeedServer (tests/feedserver.py) runs in a child process, so the server's work does not count
 against this process's time or memory (it still shares the machine's cores: its CPU is printed).
+The feeds are spread over `--hosts` loopback addresses (127.0.0.1 to 127.0.0.25 by default, one
+FeedServer each, all in that process), as real feeds sit on many outlets' hosts, so the default
+politeness applies unchanged (`per_host: 2`, `concurrency: 50`). All on one host, with `per_host`
+raised to 50, httpcore 1.0.9's pool would hand each freed connection to every waiting request,
+and the losers' retries (encode/httpcore#1035) would be measured instead of Sahel Watch.
 A cycle is `runner.cycle.Pipeline.run_once()` over N sources: the default rules (rules.yaml) with
-its `sources` replaced by the bench's and `fetch: per_host` raised (every feed sits on one local
-host), a real Store on a fresh temporary database, a sink that counts stories and notices, and
-the shared Fetcher; so polls, matching, ingest (one transaction per poll) and health saves
-interleave as they do in the service. `--fetch-only` polls only (`watchers.poll.poll` for every
-source at once, no match or store).
+its `sources` replaced by the bench's, a real Store on a fresh temporary database, a sink that
+counts stories and notices, and the shared Fetcher; so polls, matching, ingest (one transaction
+per poll) and health saves interleave as they do in the service. `--fetch-only` polls only
+(`watchers.poll.poll` for every source at once, no match or store).
 
 Each `--workers` value is one run: 0 parses in worker threads, N > 0 in a `ParsePool` of N
 spawned processes (what `fetch: parse_workers` gives the service). Per-phase figures: wall time;
@@ -171,7 +176,7 @@ async def pipeline_run(
 ) -> tuple[list[Figures], list[float], str]:
     """Two `run_once` cycles of the real pipeline; (figures, peak RSS MB per process, profile)."""
     rules = load_rules(ROOT / "rules.yaml")
-    fetch = replace(rules.fetch, per_host=50, parse_workers=workers)
+    fetch = replace(rules.fetch, parse_workers=workers)
     rules = replace(rules, sources=tuple(bench_sources(urls)), fetch=fetch)
     folder = tempfile.mkdtemp(prefix="bench-watchers-")
     db = connect(Path(folder) / "state.db")
@@ -236,7 +241,7 @@ async def pipeline_run(
 
 async def fetch_only_run(urls: Sequence[str], workers: int, server_pid: int) -> list[Figures]:
     """Two rounds of `poll` for every source at once (no match, no store)."""
-    fetch = Fetch(per_host=50, parse_workers=workers)
+    fetch = Fetch(parse_workers=workers)
     sources = bench_sources(urls)
     healths = {s.name: SourceHealth(name=s.name) for s in sources}
     pool = ParsePool(workers) if workers > 0 else None
@@ -310,16 +315,18 @@ def main(
     workers: Sequence[int] = (0, 1),
     fetch_only: bool = False,
     profile: bool = False,
+    hosts: int = 25,
 ) -> None:
     gc_tuning.tune()  # as bot.py does for every command
     parent, child = mp.Pipe()
-    server = mp.get_context("spawn").Process(target=serve, args=(feeds, items, child), daemon=True)
+    server = mp.get_context("spawn").Process(
+        target=serve, args=(feeds, items, child, hosts), daemon=True
+    )
     server.start()
     results: dict[str, tuple[list[Figures], list[float]]] = {}
     report = ""
     try:
-        base, server_pid = parent.recv()
-        urls = [f"{base}/feed/{i}.xml" for i in range(feeds)]
+        urls, server_pid = parent.recv()
         for n in workers:
             label = "parse in threads" if n == 0 else f"parse in {n} worker processes"
             if fetch_only:
@@ -337,7 +344,10 @@ def main(
         parent.send("stop")
         server.join(timeout=10)
     step = "poll only (--fetch-only)" if fetch_only else "Pipeline.run_once: poll, match, store"
-    print(f"watchers bench: {feeds} feeds x {items} items on a local server; {step}")
+    print(
+        f"watchers bench: {feeds} feeds x {items} items on a local server"
+        f" ({hosts} loopback hosts); {step}"
+    )
     print(f" machine: {os.cpu_count()} cores; server in a child process, sharing them")
     for label, (figures, peaks) in results.items():
         print(f" {label}:")
@@ -369,6 +379,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--hosts", type=int, default=25, help="loopback addresses to spread over")
     parser.add_argument("--naive-sample", type=int, default=100)
     parser.add_argument(
         "--workers",
@@ -385,4 +396,5 @@ if __name__ == "__main__":
         [parse_workers(Fetch()) if n == "auto" else int(n) for n in args.workers.split(",")],
         args.fetch_only,
         args.profile,
+        args.hosts,
     )

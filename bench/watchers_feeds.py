@@ -1,5 +1,5 @@
 """The watchers benchmark's feeds: deterministic RSS 2.0 feeds of realistic headlines and
-summaries, and the child process that serves them on a local FeedServer.
+summaries, and the child process that serves them on local FeedServers.
 """
 
 from __future__ import annotations
@@ -84,11 +84,13 @@ def make_feed(index: int, items: int) -> bytes:
     return "\n".join(out).encode()
 
 
-def serve(feeds: int, items: int, conn: Any) -> None:
-    """Child process: serve the generated feeds until told to stop."""
-    server = FeedServer().start()
-    for i in range(feeds):
-        server.add(f"/feed/{i}.xml", make_feed(i, items))
-    conn.send((server.base_url, os.getpid()))
+def serve(feeds: int, items: int, conn: Any, hosts: int = 1) -> None:
+    """Child process: serve the generated feeds until told to stop, spread over `hosts`
+    loopback addresses (127.0.0.1, 127.0.0.2, ...: Linux answers on all of 127/8), one
+    FeedServer each; sends back the feeds' URLs and this process's id."""
+    servers = [FeedServer(host=f"127.0.0.{h + 1}").start() for h in range(hosts)]
+    urls = [servers[i % hosts].add(f"/feed/{i}.xml", make_feed(i, items)) for i in range(feeds)]
+    conn.send((urls, os.getpid()))
     conn.recv()
-    server.stop()
+    for server in servers:
+        server.stop()
