@@ -9,8 +9,9 @@ against this process's time or memory (it still shares the machine's cores: its 
 The feeds are spread over `--hosts` loopback addresses (127.0.0.1 to 127.0.0.25 by default, one
 FeedServer each, all in that process), as real feeds sit on many outlets' hosts, so the default
 politeness applies unchanged (`per_host: 2`, `concurrency: 50`). All on one host, with `per_host`
-raised to 50, httpcore 1.0.9's pool would hand each freed connection to every waiting request,
-and the losers' retries (encode/httpcore#1035) would be measured instead of Sahel Watch.
+raised to 50, httpcore 1.0.9's pool hands an idle connection to every request for that origin
+waiting in the same pass, and the losers' retries (encode/httpcore#1035: 12 pool passes a
+request, a 304 cycle of 7 s instead of 2.8 s here) would be measured instead of Sahel Watch.
 A cycle is `runner.cycle.Pipeline.run_once()` over N sources: the default rules (rules.yaml) with
 its `sources` replaced by the bench's, a real Store on a fresh temporary database, a sink that
 counts stories and notices, and the shared Fetcher; so polls, matching, ingest (one transaction
@@ -18,7 +19,9 @@ per poll) and health saves interleave as they do in the service. `--fetch-only` 
 (`watchers.poll.poll` for every source at once, no match or store).
 
 Each `--workers` value is one run: 0 parses in worker threads, N > 0 in a `ParsePool` of N
-spawned processes (what `fetch: parse_workers` gives the service). Per-phase figures: wall time;
+spawned processes (what `fetch: parse_workers` gives the service), which also match and prepare
+rows (runner.prework): the loop thread's "match" figure then counts only re-matches after full
+text, and the workers' CPU includes matching. Per-phase figures: wall time;
 CPU of the main process, of its event-loop thread, of the parse workers and of the server; time
 spent in the loop thread by matching, ingest, health saves and `store.seen`; the rest of the loop
 thread is HTTP, polling, logging and the event loop. The garbage collector is tuned as `bot.py`

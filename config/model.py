@@ -145,3 +145,7 @@ class Rules:
     delivery: Delivery = field(default_factory=Delivery)
     access: Access = field(default_factory=Access)
     stories: Stories = field(default_factory=Stories)
+
+    def entity_kinds(self) -> dict[str, str]:
+        """Entity id -> kind (person, place, organisation, ...), as the store files them."""
+        return {e.id: e.kind for e in self.entities.values()}

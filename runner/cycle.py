@@ -41,7 +41,7 @@ from ops.metrics import (
     STORIES_TOTAL,
 )
 from runner import prework
-from runner.parsepool import ParsePool
+from runner.parsepool import RulesAware
 from storage.prepare import Rows
 from storage.store import Store
 from watchers.fulltext import enrich
@@ -99,16 +99,22 @@ class Pipeline:
         # of the whole table made a 1,000-source cycle quadratic).
         self._health: dict[str, SourceHealth] | None = None
         self.reports: list[CycleReport] = []
-        self.generation = 0  # of rules: bumped by every `use`
+        self.generation = 0  # of the matching rules: see `use`
+        self.rules: Rules = rules
         self.use(rules)
 
     def use(self, rules: Rules) -> None:
         """Switch to new rules (already validated): one assignment, so in-flight polls finish
-        with the matcher they started with; parse workers started from now on get them too."""
+        with the matcher they started with. When what matching depends on changed (entities,
+        topics), the rules get a new generation and the parse workers are restarted with them
+        (runner.prework); answers of the old ones are then not taken."""
         matcher = Matcher.from_rules(rules)
-        self.generation += 1
+        if self.generation == 0 or prework.matching_part(rules) != prework.matching_part(
+            self.rules
+        ):
+            self.generation = prework.new_generation()
         self.rules, self.matcher = rules, matcher
-        if isinstance(self.parse_pool, ParsePool):
+        if isinstance(self.parse_pool, RulesAware):
             self.parse_pool.use_rules(rules, self.generation)
 
     def _healths(self) -> dict[str, SourceHealth]:
@@ -184,13 +190,13 @@ class Pipeline:
         extra: object,
         report: CycleReport,
     ) -> None:
-        kinds = {e.id: e.kind for e in matcher.rules.entities.values()}  # the matcher's own rules
+        kinds = matcher.rules.entity_kinds()  # the matcher's own rules
         ahead = prework.taken(extra, items, generation)
         if ahead is None:
             results: list[MatchResult] = [matcher.match_item(item) for item in items]
-            prepared: list[Rows | None] = [None] * len(items)
+            ready: list[Rows | None] = [None] * len(items)
         else:
-            results, prepared = ahead
+            results, ready = ahead
         near = {
             item.guid
             for item, result in zip(items, results, strict=True)
@@ -204,7 +210,7 @@ class Pipeline:
             for index, item in enumerate(enriched):
                 if item.text and item.guid in near:
                     results[index] = matcher.match_item(item)
-                    prepared[index] = None  # the text changed: the store prepares it
+                    ready[index] = None  # the text changed: the store prepares it
             items = enriched
         report.matched = sum(1 for r in results if r.matched_topics)
         for result in results:
@@ -219,7 +225,7 @@ class Pipeline:
         )
         fresh: list[tuple[StoryView, tuple[str, ...]]] = []
         pairs = list(zip(items, results, strict=True))
-        for outcome in self.store.ingest_many(pairs, kinds, prepared):
+        for outcome in self.store.ingest_many(pairs, kinds, ready):
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))
             if outcome.new_topics:  # a new story with topics, or topics new to its story

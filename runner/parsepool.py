@@ -20,7 +20,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from config.model import Fetch, Rules
 from core.log import event
@@ -134,11 +134,6 @@ class ParsePool(Executor):
             return future
         raise BrokenProcessPool("the parse pool broke again as soon as it was started")
 
-    @property
-    def in_processes(self) -> bool:
-        """Whether work submitted now runs in worker processes (not threads)."""
-        return not self._closed and self.workers > 0 and time.monotonic() >= self._threads_until
-
     def resize(self, workers: int) -> None:
         """Use `workers` processes (0: threads) for later parses; the current pool finishes
         what it was given, then stops."""
@@ -147,18 +142,20 @@ class ParsePool(Executor):
         self._retire()
 
     def use_rules(self, rules: Rules, generation: int) -> None:
-        """Start later workers with `rules` (tagged `generation`): see runner.prework."""
+        """Workers hold the matching rules of `generation` (see runner.prework): a new
+        generation retires the current workers, and later submits start new ones with it."""
         with self._lock:
-            if self._rules[1] == generation and self._rules[0] is rules:
+            if self._rules[1] == generation:
                 return
             self._rules = (rules, generation)
         self._retire()
 
     def _retire(self) -> None:
         """Let the current process pool finish what it was given, then stop; later submits
-        start a new one."""
+        start a new one. Pools retired before whose workers have all left are forgotten."""
         with self._lock:
             pool, self._pool = self._pool, None
+            self._retired = [p for p in self._retired if _alive(p)]
             if pool is not None:
                 self._retired.append(pool)
         if pool is not None:
@@ -221,6 +218,18 @@ class ParsePool(Executor):
                 if worker.is_alive():
                     worker.terminate()
                     worker.join(1.0)
+
+
+@runtime_checkable
+class RulesAware(Protocol):
+    """An executor whose workers can hold the matching rules (a ParsePool, or a wrapper)."""
+
+    def use_rules(self, rules: Rules, generation: int) -> None: ...
+
+
+def _alive(pool: ProcessPoolExecutor) -> bool:
+    # ProcessPoolExecutor has no public list of its workers before Python 3.14
+    return any(w.is_alive() for w in (pool._processes or {}).values())
 
 
 def _cancelled() -> Future[T]:

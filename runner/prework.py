@@ -15,6 +15,7 @@ generation (a reload in between), gives the items alone, and the pipeline matche
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,19 @@ from matching.result import MatchResult
 from storage.prepare import Rows, rows_at
 from watchers.http import Response
 from watchers.poll import Parsed, parse_step, parse_worker_init
+
+_GENERATIONS = itertools.count(1)
+
+
+def new_generation() -> int:
+    """A generation of matching rules no other pipeline of this process uses."""
+    return next(_GENERATIONS)
+
+
+def matching_part(rules: Rules) -> tuple[object, ...]:
+    """What matching and row preparation depend on: a reload that leaves it equal keeps the
+    workers (and their generation)."""
+    return (rules.entities, rules.topics)
 
 
 @dataclass(frozen=True)
@@ -43,8 +57,7 @@ def init_worker(rules: Rules | None = None, generation: int = 0) -> None:
     global _RULES
     parse_worker_init()
     if rules is not None:
-        kinds = {e.id: e.kind for e in rules.entities.values()}
-        _RULES = _WorkerRules(generation, Matcher.from_rules(rules), kinds)
+        _RULES = _WorkerRules(generation, Matcher.from_rules(rules), rules.entity_kinds())
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,7 @@ class Prework:
     """A poll's items matched and prepared in the worker, under rules of `generation`."""
 
     generation: int
-    done: tuple[tuple[MatchResult, Rows], ...]
+    done: tuple[tuple[MatchResult, Rows | None], ...]
 
 
 def parse_and_prepare(
@@ -67,7 +80,9 @@ def parse_and_prepare(
     done = []
     for item in parsed.items:
         match = state.matcher.match_item(item)
-        done.append((match, rows_at(item, match, state.kinds, now)))
+        # an undated report is filed under the time the store sees it: prepared there
+        ready = rows_at(item, match, state.kinds, now) if item.published else None
+        done.append((match, ready))
     return Parsed(parsed.items, parsed.ttl_s, Prework(generation, tuple(done)))
 
 

@@ -64,7 +64,6 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
     )
 
 
-
 def rows_at(
     item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime
 ) -> Rows:

@@ -6,6 +6,7 @@ everywhere so that text comparison is time comparison; index tables use POSIX se
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,9 +49,10 @@ class IngestResult:
     `updated`: seen before, and its title or text changed (the stored item was updated).
     `story_is_new`: the report started a new story. `new_topics`: topics the story did not have
     before this report. `reason`: how the identity/story decision was made, for logs.
-    `story`: the story as it stands, made or read when first asked for, not before: most
-    reports make no news for subscribers, and the pipeline asks only for those that do (a
-    story joined is read from the store then, with any reports that joined it since).
+    `story`: made or read when first asked for, not before: most reports make no news for
+    subscribers, and the pipeline asks only for those that do. A new story's view is made
+    from its first report; a story joined is read from the store then, with any reports that
+    joined it since (so ask before the store closes). `view` is what makes or reads it.
     """
 
     item_id: int
@@ -64,7 +66,10 @@ class IngestResult:
 
     @cached_property
     def story(self) -> StoryView:
-        found = self.view()
+        try:
+            found = self.view()
+        except sqlite3.Error as exc:  # e.g. the store was closed since
+            raise StoreError(f"cannot read story {self.story_id}: {exc}") from exc
         if found is None:
             raise StoreError(f"story {self.story_id} is no longer stored")
         return found

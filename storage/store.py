@@ -49,6 +49,7 @@ from storage.rows import (
 from stories.cluster import Features, decide
 
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
+_HASH_AT = CONTENT_COLUMNS.index("content_hash")
 _INSERT_ITEM = (
     "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
     f" {', '.join(CONTENT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(CONTENT_COLUMNS)))})"
@@ -133,7 +134,7 @@ class Store:
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction.
         `ready`: `storage.prepare.rows_at` of this item and match, when done ahead (used if
-        the report is new)."""
+        the report is new and they were made from this very text)."""
         now = self.clock.now()
         ident = identify(item)
         with self.transaction() as conn:
@@ -148,7 +149,9 @@ class Store:
                     reason += ", updated"
             else:
                 is_new, updated = True, False
-                new = ready if ready is not None else rows_at(item, match, entity_kinds, now)
+                if ready is None or ready.content[_HASH_AT] != ident.digest:  # not this text
+                    ready = rows_at(item, match, entity_kinds, now)
+                new = ready
                 item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
                     conn, item, match, ident, new, now
                 )

@@ -20,12 +20,14 @@ story to join, or None:
   lead, among them a person or at least two places (one country alone is not an event), and a
   Jaccard of at least 0.5 between those entity sets (background mentions further down an
   article do not count);
-- a candidate whose stored MinHash sketch agrees with the new report's in fewer than 8 of 48
-  positions (MIN_ESTIMATE; fewer still under a low `similarity`) is no near-duplicate, and is
-  not compared n-gram by n-gram;
 - in both cases within `window_hours` of each other, and guarded: a number in one headline that
   the other report contradicts ("killed 12" vs "killed 40"), or different named places (each
   names a place the other does not, one of them in its headline), keep reports apart.
+
+A candidate whose stored MinHash sketch agrees with the new report's in fewer than 8 of 48
+positions (MIN_ESTIMATE; fewer still under a low `similarity`), for title + lead and, where
+leads alone would be compared, for the leads too, is no near-duplicate and is not compared
+n-gram by n-gram (it may still be the same event in another language).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+import numpy as np
+
 from core.items import Item
 from matching.normalize import normalize
 from matching.result import MatchResult
@@ -43,10 +47,12 @@ from stories.fingerprint import (
     LEAD_CHARS,
     band_keys,
     estimate,
+    gram_hashes,
     jaccard,
     key64,
     lead,
     minhash,
+    minhash_of,
     numbers,
     shingles,
     sketch,
@@ -83,6 +89,7 @@ class Features:
     title_entities: frozenset[str] = frozenset()
     lead_entities: frozenset[str] = frozenset()  # in the title or the first LEAD_WORDS words
     sketch: bytes = b""  # stories.fingerprint.sketch of the MinHash ("" for older records)
+    lead_sketch: bytes = b""  # the same of the lead alone, when it is MIN_LEAD long or more
     # The full MinHash of title + lead when computed here (not stored): its LSH band keys.
     minhash: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
@@ -113,6 +120,7 @@ class Features:
                 "te": sorted(self.title_entities),
                 "le": sorted(self.lead_entities),
                 "s": self.sketch.hex(),
+                "ls": self.lead_sketch.hex(),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -134,6 +142,7 @@ class Features:
             title_entities=frozenset(d.get("te", ())),
             lead_entities=frozenset(d.get("le", ())),
             sketch=bytes.fromhex(d.get("s", "")),
+            lead_sketch=bytes.fromhex(d.get("ls", "")),
         )
 
 
@@ -169,7 +178,9 @@ def build_features(
             if h.field == "title" or h.start < title_words + LEAD_WORDS:
                 lead_ents.add(h.entity)
     lead_text = lead(body)
-    signature = minhash((title, lead_text))
+    lead_grams = gram_hashes(lead_text)
+    signature = minhash_of(np.concatenate((gram_hashes(title), lead_grams)))
+    lead_signature = minhash_of(lead_grams) if len(lead_text) >= MIN_LEAD else ()
     return Features(
         item_id=item_id,
         story_id=story_id,
@@ -183,6 +194,7 @@ def build_features(
         title_entities=frozenset(title_ents),
         lead_entities=frozenset(lead_ents),
         sketch=sketch(signature),
+        lead_sketch=sketch(lead_signature),
         minhash=signature,
     )
 
@@ -219,6 +231,19 @@ def similarity(
     if len(a.lead) >= MIN_LEAD and len(b.lead) >= MIN_LEAD:
         score = max(score, jaccard(shingles(a.lead), shingles(b.lead)))
     return score, whole
+
+
+def _far_apart(a: Features, b: Features, floor: float) -> bool:
+    """Whether the sketches say `a` and `b` cannot be near-duplicates: title + lead estimated
+    below `floor`, and, where the leads alone would be compared (both MIN_LEAD long), the
+    leads too. Without sketches (older records), never."""
+    whole = estimate(a.sketch, b.sketch)
+    if whole is None or whole >= floor:
+        return False
+    if len(a.lead) < MIN_LEAD or len(b.lead) < MIN_LEAD:
+        return True
+    leads = estimate(a.lead_sketch, b.lead_sketch)
+    return leads is not None and leads < floor
 
 
 def numbers_conflict(a: Features, b: Features) -> bool:
@@ -274,9 +299,8 @@ def decide(
             continue
         if numbers_conflict(new, c) or places_conflict(new, c):
             continue
-        rough = estimate(new.sketch, c.sketch)
-        if rough is not None and rough < floor:
-            sim = whole = rough  # shares almost nothing: no near-duplicate
+        if _far_apart(new, c, floor):
+            sim = whole = 0.0  # no near-duplicate; the cross-language test still applies
         else:
             if new_grams is None:
                 new_grams = grams(new)

@@ -118,7 +118,13 @@ def minhash(texts: Sequence[str], bins: int = BINS) -> tuple[int, ...]:
     hashes = [gram_hashes(t) for t in texts if t]
     if not hashes:
         return ()
-    h = np.concatenate(hashes)
+    return minhash_of(np.concatenate(hashes), bins)
+
+
+def minhash_of(h: npt.NDArray[np.uint64], bins: int = BINS) -> tuple[int, ...]:
+    """`minhash` of gram hashes already computed (`gram_hashes` of each text, concatenated)."""
+    if not len(h):
+        return ()
     which = ((h >> _U(32)) * _U(bins)) >> _U(32)
     mins = np.full(bins, _EMPTY_BIN, dtype=np.uint64)
     np.minimum.at(mins, which.astype(np.intp), h & _U(0xFFFFFFFF))

@@ -67,6 +67,10 @@ class Counting(Executor):
     def __init__(self, inner: Executor, swap: Callable[..., Any] | None = None) -> None:
         self.inner, self.swap, self.calls = inner, swap, 0
 
+    def use_rules(self, rules: Rules, generation: int) -> None:  # workers match, as in service
+        if isinstance(self.inner, ParsePool):
+            self.inner.use_rules(rules, generation)
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.calls += 1
         if self.swap is not None:

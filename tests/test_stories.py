@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core.items import Item
@@ -9,6 +11,7 @@ from matching.result import MatchResult
 from stories.canonical import canonical_url
 from stories.cluster import (
     MIN_ESTIMATE,
+    MIN_LEAD,
     Features,
     build_features,
     cross_language,
@@ -134,6 +137,7 @@ def feat(
     by this version; without, like a report stored before sketches were kept)."""
     norm_lead = lead(text)
     mark = sketch(minhash((title.lower(), norm_lead))) if sketched else b""
+    lead_mark = sketch(minhash((norm_lead,))) if sketched and len(norm_lead) >= MIN_LEAD else b""
     return Features(
         item_id=item_id,
         story_id=story_id if story_id is not None else item_id,
@@ -146,6 +150,7 @@ def feat(
         entities=ents or {},
         title_entities=frozenset(title_ents),
         sketch=mark,
+        lead_sketch=lead_mark,
     )
 
 
@@ -257,9 +262,58 @@ def test_decide_trusts_a_low_estimate_and_compares_unsketched_records_exactly() 
     twin = feat(2, "Attack on army post in northern Mali kills soldiers", LEAD)
     found = decide(new, [twin], window_hours=48, min_similarity=0.55)  # no sketch: exact
     assert found is not None and found.kind == "near-duplicate"
-    # the same text under a sketch that shares nothing: skipped without an n-gram comparison
-    stranger = Features(**{**vars(twin), "sketch": bytes(b ^ 0xFF for b in new.sketch)})
+    # the same text under sketches that share nothing: skipped without an n-gram comparison
+    stranger = replace(
+        twin,
+        sketch=bytes(b ^ 0xFF for b in new.sketch),
+        lead_sketch=bytes(b ^ 0xFF for b in new.lead_sketch),
+    )
     assert decide(new, [stranger], window_hours=48, min_similarity=0.55) is None
+
+
+def agreeing(base: Features, item_id: int, same: int) -> Features:
+    """`base` as another record whose sketch agrees with base's in `same` of 48 positions."""
+    mark = bytes(b if i < same else b ^ 0xFF for i, b in enumerate(base.sketch))
+    return replace(base, item_id=item_id, story_id=item_id, sketch=mark)
+
+
+def test_the_estimate_floor_is_8_of_48_or_a_third_of_a_low_threshold() -> None:
+    title = "Attack on army post in northern Mali kills soldiers"
+    new = feat(1, title, "Short lead.", sketched=True)  # too short to be compared alone
+    assert decide(new, [agreeing(new, 2, 7)], 48, 0.55) is None
+    assert decide(new, [agreeing(new, 3, 8)], 48, 0.55) is not None
+    assert decide(new, [agreeing(new, 4, 5)], 48, 0.3) is not None  # floor 0.1: 5/48 passes
+    assert decide(new, [agreeing(new, 5, 4)], 48, 0.3) is None
+    assert decide(new, [agreeing(new, 6, 0)], 48, 0.0) is not None  # no floor at all
+
+
+def test_a_skipped_candidate_can_still_be_the_same_event_in_another_language() -> None:
+    visit = {
+        "saddam_haftar": "person",
+        "khalifa_haftar": "person",
+        "ouagadougou": "place",
+        "burkina_faso": "place",
+    }
+    ar = feat(1, "صدام حفتر في واغادوغو", lang="ar", ents=visit, sketched=True)
+    fr = feat(2, "Saddam Haftar en visite à Ouagadougou", lang="fr", ents=visit, sketched=True)
+    rough = estimate(ar.sketch, fr.sketch)
+    assert rough is not None and rough < MIN_ESTIMATE
+    found = decide(fr, [ar], 48, 0.55)
+    assert found is not None and found.kind == "cross-language"
+
+
+def test_a_retitled_wire_copy_is_not_skipped_on_its_whole_sketch() -> None:
+    """Same lead, different headlines: compared on the leads alone, so a title + lead sketch
+    that agrees little (long headlines over a short lead) is not enough to skip it."""
+    wire = "Gunmen attacked a convoy near Menaka on Sunday, local officials said on Monday morning."
+    a = feat(1, "Regional officials confirm overnight assault on a supply column", wire, sketched=True)
+    b = feat(2, "Ministry says soldiers repelled militants who targeted trucks", wire, sketched=True)
+    assert len(a.lead) >= MIN_LEAD and a.lead_sketch == b.lead_sketch
+    apart = replace(b, sketch=bytes(x ^ 0xFF for x in a.sketch))  # whole estimate: 0
+    found = decide(a, [apart], 48, 0.55)
+    assert found is not None and found.kind == "near-duplicate" and found.score == 1.0
+    both = replace(apart, lead_sketch=bytes(x ^ 0xFF for x in a.lead_sketch))
+    assert decide(a, [both], 48, 0.55) is None
 
 
 def test_build_features_keeps_the_minhash_its_keys_come_from() -> None:

@@ -81,11 +81,9 @@ def make_client(
             write=fetch.read_timeout_s,
             pool=fetch.total_timeout_s,
         ),
-        # The Fetcher's own gates cap requests in flight (`concurrency` in all, `per_host`), so
-        # the pool never has to queue one: httpcore hands a freed HTTP/1.1 connection to every
-        # queued request at once, and the losers' retries cost more CPU than the requests
-        # (encode/httpcore#1035; a 1,000-feed 304 cycle took 2.5x as long).
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=fetch.concurrency),
+        limits=httpx.Limits(
+            max_connections=fetch.concurrency, max_keepalive_connections=fetch.concurrency
+        ),
         follow_redirects=False,
         transport=transport,
     )

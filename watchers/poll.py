@@ -39,7 +39,8 @@ Seen = Callable[[Item], bool]
 class Parsed:
     """What a parse step gives for one body: the items, the feed's TTL hint, and `extra`:
     whatever the caller's parse step computed beside them (runner.prework: each item's match
-    and prepared rows), passed through to `PollOutcome.extra` untouched."""
+    and prepared rows), passed through to `PollOutcome.extra` as it is, or dropped (None)
+    when full text changes the items after the parse."""
 
     items: list[Item]
     ttl_s: float | None = None
