@@ -4,7 +4,9 @@
 - `identify(item)`: its canonical URL, identity keys and content hash (enough to tell a report
   seen again, unchanged, from a new or changed one);
 - `rows(item, match, entity_kinds, ts)`: for a new or changed report, its clustering features
-  and index keys, stored column values, topic verdicts and full-text body.
+  and index keys, stored column values and full-text body (the topic verdicts are written from
+  the match itself, `storage.rows.explanations`: they would only double what crosses from a
+  parse worker).
 
 `rows_at` is the second step ahead of time, for a report that may be new (runner.prework runs it
 in the parse workers, beside the matcher, so the store's thread mostly writes).
@@ -20,7 +22,7 @@ from core.items import Item
 from matching.normalize import normalize
 from matching.result import MatchResult
 from storage.records import epoch
-from storage.rows import content_hash, content_values, explanations, identity_keys, item_canonical
+from storage.rows import content_hash, content_values, identity_keys, item_canonical
 from stories.cluster import Features, build_features, index_keys
 
 
@@ -41,7 +43,6 @@ class Rows:
     lsh: tuple[int, ...]  # LSH band keys
     ents: tuple[int, ...]  # entity-pair keys
     content: tuple[str, str, str, str, str | None, str, str, str, str]  # CONTENT_COLUMNS values
-    verdicts: tuple[tuple[str, int, float, str], ...]  # the matches rows
     fts_body: str  # the normalised body for the full-text index
 
 
@@ -59,7 +60,6 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
         lsh=tuple(lsh),
         ents=tuple(ents),
         content=content_values(item, match, feats),
-        verdicts=tuple(explanations(match)),
         fts_body=normalize(item.text or item.summary),
     )
 

@@ -178,9 +178,7 @@ def build_features(
             if h.field == "title" or h.start < title_words + LEAD_WORDS:
                 lead_ents.add(h.entity)
     lead_text = lead(body)
-    lead_grams = gram_hashes(lead_text)
-    signature = minhash_of(np.concatenate((gram_hashes(title), lead_grams)))
-    lead_signature = minhash_of(lead_grams) if len(lead_text) >= MIN_LEAD else ()
+    signature, whole_sketch, lead_sketch = sketches(title, lead_text)
     return Features(
         item_id=item_id,
         story_id=story_id,
@@ -193,10 +191,19 @@ def build_features(
         entities=ents,
         title_entities=frozenset(title_ents),
         lead_entities=frozenset(lead_ents),
-        sketch=sketch(signature),
-        lead_sketch=sketch(lead_signature),
+        sketch=whole_sketch,
+        lead_sketch=lead_sketch,
         minhash=signature,
     )
+
+
+def sketches(title: str, lead_text: str) -> tuple[tuple[int, ...], bytes, bytes]:
+    """(MinHash of normalised title + lead, its sketch, the sketch of the lead alone when it is
+    MIN_LEAD long or more, else b""): what `Features` keeps of them."""
+    lead_grams = gram_hashes(lead_text)
+    signature = minhash_of(np.concatenate((gram_hashes(title), lead_grams)))
+    lead_signature = minhash_of(lead_grams) if len(lead_text) >= MIN_LEAD else ()
+    return signature, sketch(signature), sketch(lead_signature)
 
 
 def entity_keys(f: Features) -> list[int]:

@@ -153,8 +153,9 @@ def estimate(a: bytes, b: bytes) -> float | None:
     missing or they differ in length: a report stored before sketches were kept)."""
     if not a or len(a) != len(b):
         return None
-    same = np.count_nonzero(np.frombuffer(a, dtype=np.uint8) == np.frombuffer(b, dtype=np.uint8))
-    return float(same) / len(a)
+    # the positions that agree are the zero bytes of a XOR b (one call each, all in C)
+    same = (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big").count(0)
+    return same / len(a)
 
 
 _BAND_MULT = (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63)

@@ -17,6 +17,7 @@ from config import load_rules
 from config.model import Rules, Source
 from core.clock import SystemClock
 from core.health import SourceHealth
+from core.items import Item
 from matching.engine import Matcher
 from runner import prework
 from runner.cycle import Pipeline
@@ -48,6 +49,19 @@ def pool() -> Iterator[ParsePool]:
 @pytest.fixture
 def rules() -> Rules:
     return load_rules(ROOT / "rules.yaml")
+
+
+def seed_item() -> Item:
+    """The seed article's report, parsed from its feed."""
+    source = Source(name="S", kind="rss", every_s=600, url="https://x.test/f")
+    body = FEEDS[0].read_bytes()
+    return parse_step(source, Response(200, body, {}, "https://x.test/f")).items[0]
+
+
+def fresh_store(rules: Rules, tmp: Path) -> Store:
+    db = connect(tmp / "state.db")
+    migrate(db)
+    return Store(db, SystemClock(), rules.stories)
 
 
 def stored(store: Store) -> dict[str, list[tuple[Any, ...]]]:
@@ -112,10 +126,7 @@ async def test_workers_store_what_this_process_would(
 
 
 def test_answers_for_other_rules_or_lengths_are_not_taken(rules: Rules) -> None:
-    item = parse_step(
-        Source(name="S", kind="rss", every_s=600, url="https://x.test/f"),
-        Response(status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"),
-    ).items[0]
+    item = seed_item()
     match = Matcher.from_rules(rules).match_item(item)
     kinds = {e.id: e.kind for e in rules.entities.values()}
     done = prework.Prework(3, ((match, rows_at(item, match, kinds, NOW)),))
@@ -191,13 +202,8 @@ def test_new_rules_retire_the_workers_started_with_the_old(rules: Rules) -> None
 def test_ingest_many_wants_one_entry_of_ready_rows_per_report(
     rules: Rules, tmp_path: Path
 ) -> None:
-    db = connect(tmp_path / "state.db")
-    migrate(db)
-    store = Store(db, SystemClock(), rules.stories)
-    item = parse_step(
-        Source(name="S", kind="rss", every_s=600, url="https://x.test/f"),
-        Response(status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"),
-    ).items[0]
+    store = fresh_store(rules, tmp_path)
+    item = seed_item()
     match = Matcher.from_rules(rules).match_item(item)
     with pytest.raises(ValueError, match="one entry"):
         store.ingest_many([(item, match)], {}, [None, None])
@@ -205,13 +211,8 @@ def test_ingest_many_wants_one_entry_of_ready_rows_per_report(
 
 
 def test_rows_made_from_another_text_are_not_stored(rules: Rules, tmp_path: Path) -> None:
-    db = connect(tmp_path / "state.db")
-    migrate(db)
-    store = Store(db, SystemClock(), rules.stories)
-    item = parse_step(
-        Source(name="S", kind="rss", every_s=600, url="https://x.test/f"),
-        Response(status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"),
-    ).items[0]
+    store = fresh_store(rules, tmp_path)
+    item = seed_item()
     matcher, kinds = Matcher.from_rules(rules), rules.entity_kinds()
     older = replace(item, title="An older headline of the same report", summary="")
     stale = rows_at(older, matcher.match_item(older), kinds, NOW)
