@@ -8,7 +8,8 @@ sources carry on. Each stage logs one structured event with the source's name.
 Parsing (feedparser, pure Python) runs in a `runner.parsepool.ParsePool` of worker processes when
 `fetch: parse_workers` asks for one, so it spreads over the cores. Those workers also match each
 poll's reports and prepare their rows (runner.prework), with rules tagged by a generation that a
-reload bumps; without workers, or when a worker answers for other rules, matching happens here.
+reload of entities or topics renews; without workers, or when a worker answers for other rules,
+matching happens here.
 Storing stays in this process (the store has one writer).
 """
 

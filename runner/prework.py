@@ -2,10 +2,11 @@
 
 The event loop's thread is the cycle's serial path: it fetches, and stores every report. So a
 parse worker (runner.parsepool) that parses a body also matches its items with the pipeline's
-rules and computes the rows the store will write for each new one (`storage.prepare.rows_at`),
-in the same task (`parse_and_prepare`, the poll's parse step): the items cross between the
-processes once, and the loop mostly writes. (The store still tells new reports from those seen
-again, by their identity: that lookup needs the database.)
+rules and computes the rows the store will write for each dated one, should it be new
+(`storage.prepare.rows_at`), in the same task (`parse_and_prepare`, the poll's parse step): the
+items cross between the processes once, and the loop mostly writes. (The store still tells new
+reports from those seen again, by their identity: that lookup needs the database. Rows of a
+report seen again are not used; they cost only the worker's spare time.)
 
 A worker learns the rules when it starts (`init_worker`, the pool's initializer), tagged with the
 pipeline's generation of rules. Parsing in a thread, or in a worker holding rules of another
