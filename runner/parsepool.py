@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 
@@ -212,8 +213,7 @@ class ParsePool(Executor):
         with self._lock:
             retired, self._retired = self._retired, []
         for executor in retired:
-            # ProcessPoolExecutor has no public list of its workers before Python 3.14
-            for worker in list((executor._processes or {}).values()):
+            for worker in _workers(executor):
                 worker.join(max(0.0, end - time.monotonic()))
                 if worker.is_alive():
                     worker.terminate()
@@ -227,9 +227,13 @@ class RulesAware(Protocol):
     def use_rules(self, rules: Rules, generation: int) -> None: ...
 
 
-def _alive(pool: ProcessPoolExecutor) -> bool:
+def _workers(pool: ProcessPoolExecutor) -> list[BaseProcess]:
     # ProcessPoolExecutor has no public list of its workers before Python 3.14
-    return any(w.is_alive() for w in (pool._processes or {}).values())
+    return list((pool._processes or {}).values())
+
+
+def _alive(pool: ProcessPoolExecutor) -> bool:
+    return any(w.is_alive() for w in _workers(pool))
 
 
 def _cancelled() -> Future[T]:

@@ -30,23 +30,11 @@ from runner.service import Service
 from storage.db import connect, migrate
 from storage.store import Store
 from tests.feedserver import FeedServer
+from tests.service_support import rss
 from tests.test_runner_cycle import Sink
 from watchers.http import Fetcher, make_client
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def feed(name: str, titles: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>{t}</title><link>https://example.org/{name}/{i}</link>"
-        f"<guid isPermaLink='false'>{name}-{i}</guid></item>"
-        for i, t in enumerate(titles)
-    )
-    return (
-        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel>"
-        f"<title>{name}</title><link>https://example.org/{name}</link>"
-        f"<description>test</description>{items}</channel></rss>"
-    ).encode()
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +87,7 @@ async def test_pipeline_parses_in_the_pool_and_stores(
     with FeedServer() as server:
         sources = [
             Source(name=f"S{i}", kind="rss", every_s=600, url=server.add(
-                f"/s{i}.xml", feed(f"s{i}", [f"Report {i} {j}" for j in range(3)])
+                f"/s{i}.xml", rss(f"s{i}", [f"Report {i} {j}" for j in range(3)])
             ))
             for i in range(3)
         ]  # fmt: skip
@@ -129,11 +117,11 @@ async def test_a_dead_worker_fails_its_source_and_the_pool_is_rebuilt(
     with FeedServer() as server:
         doomed = Source(
             name="Doomed", kind="rss", every_s=600,
-            url=server.add("/doomed.xml", feed("doomed", ["Doomed report"])),
+            url=server.add("/doomed.xml", rss("doomed", ["Doomed report"])),
         )  # fmt: skip
         good = Source(
             name="Good", kind="rss", every_s=600,
-            url=server.add("/good.xml", feed("good", ["Good report"])),
+            url=server.add("/good.xml", rss("good", ["Good report"])),
         )  # fmt: skip
         rebuilds = pool.rebuilds
         counting = Counting(pool, kill_for_doomed)
@@ -192,7 +180,7 @@ async def test_a_poll_on_a_stopped_pool_ends_cancelled(rules: Rules, tmp_path: P
     stopped.shutdown()
     with FeedServer() as server:
         source = Source(
-            name="Late", kind="rss", every_s=600, url=server.add("/l.xml", feed("l", ["x"]))
+            name="Late", kind="rss", every_s=600, url=server.add("/l.xml", rss("l", ["x"]))
         )
         async with make_client(rules.fetch) as client:
             pipeline, _, _ = pipeline_for(rules, [source], tmp_path, stopped, client)
@@ -210,7 +198,7 @@ def test_parse_workers_auto_and_explicit(setting: int | None, cpus: int, expecte
 
 async def test_service_stop_shuts_its_pool_down(tmp_path: Path) -> None:
     with FeedServer() as server:
-        url = server.add("/a.xml", feed("a", ["First report"]))
+        url = server.add("/a.xml", rss("a", ["First report"]))
         data = yaml.safe_load((ROOT / "rules.yaml").read_text(encoding="utf-8"))
         data["sources"] = [{"name": "A", "kind": "rss", "url": url, "every": "10m"}]
         data["fetch"] = {**data.get("fetch", {}), "parse_workers": 1}
