@@ -144,6 +144,8 @@ class Figures:
     cpu_workers: float
     cpu_server: float
     stages: dict[str, float]
+    transactions: int = 0  # store transactions of the pipeline's writes (runner.writes)
+    writes: int = 0  # writes (a poll's reports, a poll's health) in them
 
 
 class Meter:
@@ -207,6 +209,7 @@ async def pipeline_run(
             for round_ in range(2):
                 timers.reset()
                 stories0 = sink.stories
+                batches0, jobs0 = pipeline.writes.batches, pipeline.writes.jobs
                 meter = Meter(server_pid, pool)
                 prof = cProfile.Profile() if profile and round_ == 0 else None
                 meter.start()
@@ -232,6 +235,8 @@ async def pipeline_run(
                         cpu_workers=wcpu,
                         cpu_server=scpu,
                         stages=dict(timers.spent),
+                        transactions=pipeline.writes.batches - batches0,
+                        writes=pipeline.writes.jobs - jobs0,
                     )
                 )
             peaks = [peak_rss_mb()] + [peak_rss_mb(pid) for pid in worker_pids(pool)]
@@ -308,6 +313,11 @@ def print_cycle(name: str, f: Figures, target: float) -> None:
         print(
             f"   loop thread wall s: {parts}; rest (HTTP, poll, logging, event loop) "
             f"{f.wall - staged:.2f}"
+        )
+    if f.transactions:
+        print(
+            f"   store: {f.writes} writes (a poll's reports, a poll's health) in "
+            f"{f.transactions} transactions"
         )
 
 

@@ -1,12 +1,12 @@
 """The project's exception tree; every error we raise on purpose is one of these.
 
-    SahelWatchError
-    ├── RulesError          rules.yaml is unreadable or invalid (carries every issue found)
-    ├── SourceError         one source failed this cycle (counted on its health, never fatal)
-    │   ├── FetchError      network, HTTP status, size/time limits, redirects
-    │   └── ParseError      the body is not a feed / page we can read
-    ├── StoreError          the state database refused an operation
-    └── DeliveryError       a message could not be handed to Telegram (or the terminal)
+SahelWatchError
+├── RulesError          rules.yaml is unreadable or invalid (carries every issue found)
+├── SourceError         one source failed this cycle (counted on its health, never fatal)
+│   ├── FetchError      network, HTTP status, size/time limits, redirects
+│   └── ParseError      the body is not a feed / page we can read
+├── StoreError          the state database refused an operation
+└── DeliveryError       a message could not be handed to Telegram (or the terminal)
 """
 
 from __future__ import annotations

@@ -81,6 +81,9 @@ class TopicPlan:
     weights: dict[str, float]
     require: tuple[tuple[str, ...], ...]
     exclude: tuple[tuple[str, ...], ...]
+    # The reason given when a `require` group is missing, one string per group (built once, so
+    # every report that misses it shares it, and a pickled poll carries it once).
+    missing: dict[tuple[str, ...], str]
 
     @classmethod
     def of(cls, topic: Topic, members: list[Term]) -> TopicPlan:
@@ -92,6 +95,10 @@ class TopicPlan:
             weights={t.key: t.weight for t in topic.terms},
             require=tuple(tuple(t.key for t in g.members) for g in topic.require),
             exclude=tuple(tuple(t.key for t in g.members) for g in topic.exclude),
+            missing={
+                keys: f"required group missing: none of {', '.join(keys)}"
+                for keys in (tuple(t.key for t in g.members) for g in topic.require)
+            },
         )
 
 

@@ -44,8 +44,9 @@ class Matcher:
         if snippets and hits:
             hits = _with_snippets(hits, title, text)
         unambiguous = {h.entity for h in hits if h.entity and h.counted and not h.ambiguous}
+        doubted: dict[int, Hit] = {}  # one uncorroborated copy of a hit, whatever the topic
         topic_results = tuple(
-            self._topic(topic, hits, unambiguous) for topic in self.rules.topics.values()
+            self._topic(topic, hits, unambiguous, doubted) for topic in self.rules.topics.values()
         )
         entities = set(unambiguous)
         for result in topic_results:
@@ -89,7 +90,9 @@ class Matcher:
                 )
         return hits, blocks
 
-    def _topic(self, topic: Topic, hits: list[Hit], unambiguous: set[str]) -> TopicResult:
+    def _topic(
+        self, topic: Topic, hits: list[Hit], unambiguous: set[str], doubted: dict[int, Hit]
+    ) -> TopicResult:
         plan = self.compiled.plans[topic.id]
         corroborating = unambiguous & plan.entities
         topic_hits: list[Hit] = []
@@ -104,7 +107,11 @@ class Matcher:
                 and owner not in unambiguous
                 and not self._corroborated(owner, corroborating)
             ):
-                hit = replace(hit, counted=False, why="ambiguous, not corroborated")
+                copy = doubted.get(id(hit))  # `hits` outlives the match: ids stay unique
+                if copy is None:
+                    copy = replace(hit, counted=False, why="ambiguous, not corroborated")
+                    doubted[id(hit)] = copy
+                hit = copy
             topic_hits.append(hit)
             if hit.counted:
                 found.setdefault(plan.key_of[owner], []).append(hit.start)
@@ -115,7 +122,7 @@ class Matcher:
             reasons.append(f"score {score:g} is below the threshold {topic.threshold:g}")
         missing = [g for g in plan.require if found.keys().isdisjoint(g)]
         for group in missing:
-            reasons.append(f"required group missing: none of {', '.join(group)}")
+            reasons.append(plan.missing[group])
         if not missing and topic.near_words is not None and plan.require:
             span = _window(plan.require, found)
             if span > topic.near_words:

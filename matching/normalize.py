@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FOLD = {
     "ٱ": "ا",
@@ -66,8 +67,11 @@ for _cp in range(0x10000):
             _TABLE[_cp] = _out
 
 
+@lru_cache(maxsize=64)
 def normalize(text: str) -> str:
-    """Normalise `text` for matching and search (see the module docstring)."""
+    """Normalise `text` for matching and search (see the module docstring). The last few
+    results are kept: a report's title and body are normalised by the matcher, then again for
+    its identity, clustering features and full-text row."""
     if text.isascii():  # most English text: lower-casing is its case-fold, nothing decomposes
         text = text.lower().translate(_TABLE)
     else:  # one compatibility decomposition does NFKC's folding and NFD's split in one pass

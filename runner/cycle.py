@@ -10,7 +10,8 @@ Parsing (feedparser, pure Python) runs in a `runner.parsepool.ParsePool` of work
 poll's reports and prepare their rows (runner.prework), with rules tagged by a generation that a
 reload of entities or topics renews; without workers, or when a worker answers for other rules,
 matching happens here.
-Storing stays in this process (the store has one writer).
+Storing stays in this process (the store has one writer): polls' reports and health go through
+one `runner.writes.Writes` queue, so that polls finishing together share a transaction.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from ops.metrics import (
 )
 from runner import prework
 from runner.parsepool import RulesAware
-from storage.prepare import Rows
+from runner.writes import Writes
+from storage.prepare import Prepared
 from storage.store import Store
 from watchers.fulltext import enrich
 from watchers.http import Fetcher
@@ -91,6 +93,7 @@ class Pipeline:
         parse_pool: Executor | None = None,
     ) -> None:
         self.store = store
+        self.writes = Writes(store)
         self.fetcher = fetcher
         self.sink = sink
         self.clock = clock
@@ -139,6 +142,22 @@ class Pipeline:
         if self._health is not None:
             self._health[health.name] = health
 
+    async def _store_health(self, health: SourceHealth) -> SourceHealth:
+        """Save a poll's health in the next batch of writes. An admin's /pause or /resume
+        (`hold`, written at once) that came while the poll was in flight, or while this
+        waited for its batch, stands."""
+
+        def job() -> SourceHealth:
+            saved = replace(health, held=self.health(health.name).held)
+            self.store.save_health(saved)
+            return saved
+
+        saved = await self.writes.run(job)
+        saved = replace(saved, held=self.health(health.name).held)
+        if self._health is not None:
+            self._health[health.name] = saved
+        return saved
+
     async def poll_source(self, source: Source) -> SourceHealth:
         before = self.health(source.name)
         if before.held:
@@ -171,10 +190,7 @@ class Pipeline:
                     outcome, ok=False, error=report.error,
                     etag=before.etag, last_modified=before.last_modified,
                 )  # fmt: skip
-        after = after_poll(before, outcome, source, rules.fetch, self.rng)
-        # an admin's /pause or /resume that arrived while this poll was in flight stands
-        after = replace(after, held=self.health(source.name).held)
-        self._save_health(after)
+        after = await self._store_health(after_poll(before, outcome, source, rules.fetch, self.rng))
         if paused_now(before, after):
             await self.sink.notify_admins(pause_notice(after))
         elif resumed_now(before, after):
@@ -195,7 +211,7 @@ class Pipeline:
         ahead = prework.taken(extra, items, generation)
         if ahead is None:
             results: list[MatchResult] = [matcher.match_item(item) for item in items]
-            ready: list[Rows | None] = [None] * len(items)
+            ready: list[Prepared | None] = [None] * len(items)
         else:
             results, ready = ahead
         near = {
@@ -226,7 +242,8 @@ class Pipeline:
         )
         fresh: list[tuple[StoryView, tuple[str, ...]]] = []
         pairs = list(zip(items, results, strict=True))
-        for outcome in self.store.ingest_many(pairs, kinds, ready):
+        stored = await self.writes.run(partial(self.store.ingest_many, pairs, kinds, ready))
+        for outcome in stored:
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))
             if outcome.new_topics:  # a new story with topics, or topics new to its story

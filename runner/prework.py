@@ -2,11 +2,12 @@
 
 The event loop's thread is the cycle's serial path: it fetches, and stores every report. So a
 parse worker (runner.parsepool) that parses a body also matches its items with the pipeline's
-rules and computes the rows the store will write for each dated one, should it be new
-(`storage.prepare.rows_at`), in the same task (`parse_and_prepare`, the poll's parse step): the
-items cross between the processes once, and the loop mostly writes. (The store still tells new
-reports from those seen again, by their identity: that lookup needs the database. Rows of a
-report seen again are not used; they cost only the worker's spare time.)
+rules and prepares what the store needs of each (`storage.prepare.prepare`: its identity, and
+for a dated one the rows the store writes should it be new), in the same task
+(`parse_and_prepare`, the poll's parse step): the items cross between the processes once, and
+the loop mostly writes. (The store still tells new reports from those seen again, by looking
+their identity up: that needs the database. Rows of a report seen again are not used; they
+cost only the worker's spare time.)
 
 A worker learns the rules when it starts (`init_worker`, the pool's initializer), tagged with the
 pipeline's generation of rules. Parsing in a thread, or in a worker holding rules of another
@@ -25,7 +26,7 @@ from config.model import Rules, Source
 from core.items import Item
 from matching.engine import Matcher
 from matching.result import MatchResult
-from storage.prepare import Rows, rows_at
+from storage.prepare import Prepared, prepare
 from watchers.http import Response
 from watchers.poll import Parsed, parse_step, parse_worker_init
 
@@ -66,7 +67,7 @@ class Prework:
     """A poll's items matched and prepared in the worker, under rules of `generation`."""
 
     generation: int
-    done: tuple[tuple[MatchResult, Rows | None], ...]
+    done: tuple[tuple[MatchResult, Prepared], ...]
 
 
 def parse_and_prepare(
@@ -81,15 +82,13 @@ def parse_and_prepare(
     done = []
     for item in parsed.items:
         match = state.matcher.match_item(item)
-        # an undated report is filed under the time the store sees it: prepared there
-        ready = rows_at(item, match, state.kinds, now) if item.published else None
-        done.append((match, ready))
+        done.append((match, prepare(item, match, state.kinds, now)))
     return Parsed(parsed.items, parsed.ttl_s, Prework(generation, tuple(done)))
 
 
 def taken(
     extra: object, items: Sequence[Item], generation: int
-) -> tuple[list[MatchResult], list[Rows | None]] | None:
+) -> tuple[list[MatchResult], list[Prepared | None]] | None:
     """The matches and rows a poll's outcome carries for `items` under rules of
     `generation`, or None (the pipeline matches them itself)."""
     if not isinstance(extra, Prework) or extra.generation != generation:

@@ -4,12 +4,13 @@
 - `identify(item)`: its canonical URL, identity keys and content hash (enough to tell a report
   seen again, unchanged, from a new or changed one);
 - `rows(item, match, entity_kinds, ts)`: for a new or changed report, its clustering features
-  and index keys, stored column values and full-text body (the topic verdicts are written from
-  the match itself, `storage.rows.explanations`: they would only double what crosses from a
-  parse worker).
+  and index keys, stored column values, topic verdicts and full-text body.
 
-`rows_at` is the second step ahead of time, for a report that may be new (runner.prework runs it
-in the parse workers, beside the matcher, so the store's thread mostly writes).
+`prepare(item, match, entity_kinds, now)` makes both ahead of time, for a report that may be new
+(runner.prework runs it in the parse workers, beside the matcher, so the store's thread mostly
+writes). The store takes what was prepared only for the report it was made from: the identity
+when the report's fields are those it was made of, the rows when their content hash is the
+report's.
 """
 
 from __future__ import annotations
@@ -22,8 +23,17 @@ from core.items import Item
 from matching.normalize import normalize
 from matching.result import MatchResult
 from storage.records import epoch
-from storage.rows import content_hash, content_values, identity_keys, item_canonical
+from storage.rows import (
+    CONTENT_COLUMNS,
+    content_hash,
+    content_values,
+    explanations,
+    identity_keys,
+    item_canonical,
+)
 from stories.cluster import Features, build_features, index_keys
+
+_HASH_AT = CONTENT_COLUMNS.index("content_hash")
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Identity:
     canon: str  # canonical URL ("" without one)
     keys: tuple[tuple[int, str], ...]  # identity keys with their kinds
     digest: str  # content hash of title, summary and text
+    made_from: tuple[str, ...] = ()  # `identity_inputs` of the report it was made from
 
 
 @dataclass(frozen=True)
@@ -43,12 +54,37 @@ class Rows:
     lsh: tuple[int, ...]  # LSH band keys
     ents: tuple[int, ...]  # entity-pair keys
     content: tuple[str, str, str, str, str | None, str, str, str, str]  # CONTENT_COLUMNS values
+    verdicts: tuple[tuple[str, int, float, str], ...]  # `storage.rows.explanations` of the match
     fts_body: str  # the normalised body for the full-text index
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A report's identity, and its rows should it be new, made before the store sees it."""
+
+    ident: Identity
+    rows: Rows | None  # None for an undated report: filed under the time the store sees it
+
+
+def identity_inputs(item: Item) -> tuple[str, ...]:
+    """The fields of `item` its identity is made of (compared cheaply: a report and the
+    identity a worker made of it arrive in one pickle, and share these very strings)."""
+    return (
+        item.source,
+        item.url,
+        item.guid,
+        item.title,
+        item.summary,
+        item.text,
+        item.extra.get("canonical", ""),
+    )
 
 
 def identify(item: Item) -> Identity:
     canon = item_canonical(item)
-    return Identity(canon, tuple(identity_keys(item, canon)), content_hash(item))
+    return Identity(
+        canon, tuple(identity_keys(item, canon)), content_hash(item), identity_inputs(item)
+    )
 
 
 def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: float) -> Rows:
@@ -60,13 +96,44 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
         lsh=tuple(lsh),
         ents=tuple(ents),
         content=content_values(item, match, feats),
+        verdicts=tuple(explanations(match)),
         fts_body=normalize(item.text or item.summary),
     )
 
 
-def rows_at(
-    item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime
-) -> Rows:
+def rows_at(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime) -> Rows:
     """`rows` of `item` filed under its own time, or `now` when it has no date (what the
     store does for a new report)."""
     return rows(item, match, entity_kinds, epoch(item.published or now))
+
+
+def prepare(
+    item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime
+) -> Prepared:
+    """`identify` and, for a dated report, `rows_at` (an undated one is filed under the
+    store's own time: its rows are made there)."""
+    return Prepared(
+        identify(item), rows_at(item, match, entity_kinds, now) if item.published else None
+    )
+
+
+def taken_identity(item: Item, ready: Prepared | None) -> Identity:
+    """The identity prepared for `item`, or made now (none prepared, or made of other fields)."""
+    if ready is not None and ready.ident.made_from == identity_inputs(item):
+        return ready.ident
+    return identify(item)
+
+
+def taken_rows(
+    item: Item,
+    match: MatchResult,
+    entity_kinds: Mapping[str, str],
+    now: datetime,
+    ident: Identity,
+    ready: Prepared | None,
+) -> Rows:
+    """The rows prepared for `item` when made from its very text, else `rows_at` now."""
+    done = ready.rows if ready is not None else None
+    if done is not None and done.content[_HASH_AT] == ident.digest:
+        return done
+    return rows_at(item, match, entity_kinds, now)

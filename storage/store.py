@@ -3,9 +3,10 @@ health, and retention. Reads are delegated to storage.queries.
 
 One `Store` owns one connection and is used from one thread (plus, for a database file, the
 `storage.checkpoint` thread that copies the WAL back outside the write path; `close()` stops
-it). Every `ingest` is one transaction (BEGIN IMMEDIATE ... COMMIT), so a crash loses at most
-the report being written, never one already committed (WAL, synchronous=NORMAL: a committed
-transaction survives a process crash).
+it). Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), or a savepoint inside one
+when the pipeline batches several polls' writes (runner.writes), so a crash loses at most what
+was being written, never what was committed (WAL, synchronous=NORMAL: a committed transaction
+survives a process crash); a poll's health, and so its ETag, is saved only after its reports.
 
 Identity: a report is the item seen again when any of its keys is known: canonical URL (the
 page's canonical link when given), source + GUID, or source + title fingerprint (titles of four
@@ -38,19 +39,25 @@ from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_writes
 from storage.candidates import candidates, file_cluster_keys
 from storage.checkpoint import Checkpointer
-from storage.prepare import Identity, Rows, identify, rows, rows_at
+from storage.prepare import (
+    Identity,
+    Prepared,
+    Rows,
+    rows,
+    taken_identity,
+    taken_rows,
+)
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
     CONTENT_COLUMNS,
     all_keys,
-    explanations,
     identity_keys,
     new_story_view,
 )
 from stories.cluster import Features, decide
 
+CACHE_KIB = 64 * 1024  # the writer connection's page cache
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
-_HASH_AT = CONTENT_COLUMNS.index("content_hash")
 _INSERT_ITEM = (
     "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
     f" {', '.join(CONTENT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(CONTENT_COLUMNS)))})"
@@ -79,6 +86,9 @@ class Store:
         self.conn: sqlite3.Connection = db.conn
         self.clock = clock
         self.settings = settings or Stories()
+        self._depth = 0  # open savepoints
+        # Enough page cache for the indexes a poll's writes touch (SQLite's default is 2 MB).
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._checkpointer: Checkpointer | None = None
         path = _database_file(self.conn)
         if background_checkpoint and path is not None:
@@ -103,12 +113,18 @@ class Store:
 
     # -- transactions -------------------------------------------------------------------------
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (sqlite errors → StoreError).
-        Inside an open transaction it joins it: the outermost one commits."""
+        Inside an open transaction (a batch of writes, `runner.writes`) it is a savepoint: on an
+        exception only its own part is rolled back, and the exception goes on."""
         if self.conn.in_transaction:
-            yield self.conn
+            with self._savepoint():
+                yield self.conn
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -117,12 +133,40 @@ class Store:
         try:
             yield self.conn
         except BaseException as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"state database error: {exc}") from exc
             raise
-        else:
+        try:
             self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(f"cannot commit: {exc}") from exc
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self._depth += 1
+        name = f"sw{self._depth}"
+        try:
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException as exc:
+                if self.conn.in_transaction:  # else SQLite rolled it all back itself
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"state database error: {exc}") from exc
+                raise
+            self.conn.execute(f"RELEASE {name}")
+        except sqlite3.Error as exc:  # the savepoint statements themselves
+            raise StoreError(f"state database error: {exc}") from exc
+        finally:
+            self._depth -= 1
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # some errors make SQLite roll back by itself
+            self.conn.execute("ROLLBACK")
 
     # -- ingest -------------------------------------------------------------------------------
 
@@ -131,31 +175,41 @@ class Store:
         item: Item,
         match: MatchResult,
         entity_kinds: Mapping[str, str],
-        ready: Rows | None = None,
+        ready: Prepared | None = None,
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction.
-        `ready`: `storage.prepare.rows_at` of this item and match, when done ahead (used if
-        the report is new and they were made from this very text)."""
+        `ready`: `storage.prepare.prepare` of this item and match, when done ahead (its
+        identity used if made of this report's fields, its rows if the report is new and they
+        were made from this very text)."""
+        with self.transaction():
+            return self._ingest(item, match, entity_kinds, ready)
+
+    def _ingest(
+        self,
+        item: Item,
+        match: MatchResult,
+        entity_kinds: Mapping[str, str],
+        ready: Prepared | None,
+    ) -> IngestResult:
+        """`ingest` inside a transaction already open."""
         now = self.clock.now()
-        ident = identify(item)
-        with self.transaction() as conn:
-            known = self._known(conn, ident.keys, now)
-            if known is not None:
-                item_id, how = known
-                updated, story_id, new_topics = self._seen_again(
-                    conn, item_id, item, match, entity_kinds, ident, now
-                )
-                is_new, story_is_new, reason = False, False, f"seen again ({how})"
-                if updated:
-                    reason += ", updated"
-            else:
-                is_new, updated = True, False
-                if ready is None or ready.content[_HASH_AT] != ident.digest:  # not this text
-                    ready = rows_at(item, match, entity_kinds, now)
-                new = ready
-                item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
-                    conn, item, match, ident, new, now
-                )
+        ident = taken_identity(item, ready)
+        conn = self.conn
+        known = self._known(conn, ident.keys, now)
+        if known is not None:
+            item_id, how = known
+            updated, story_id, new_topics = self._seen_again(
+                conn, item_id, item, match, entity_kinds, ident, now
+            )
+            is_new, story_is_new, reason = False, False, f"seen again ({how})"
+            if updated:
+                reason += ", updated"
+        else:
+            is_new, updated = True, False
+            new = taken_rows(item, match, entity_kinds, now, ident, ready)
+            item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
+                conn, item, match, ident, new, now
+            )
         view: Callable[[], StoryView | None]
         if story_is_new:
             view = partial(new_story_view, story_id, item, match, now)
@@ -171,17 +225,17 @@ class Store:
         self,
         pairs: Sequence[tuple[Item, MatchResult]],
         entity_kinds: Mapping[str, str],
-        ready: Sequence[Rows | None] | None = None,
+        ready: Sequence[Prepared | None] | None = None,
     ) -> list[IngestResult]:
         """Ingest one poll's reports in one transaction: all of them are stored, or none (a
         poll's health, and so its ETag, is saved only after, so none are lost either).
-        `ready`: one `Rows` (or None) per pair, when done ahead."""
+        `ready`: one `Prepared` (or None) per pair, when done ahead."""
         ahead = list(ready) if ready is not None else [None] * len(pairs)
         if len(ahead) != len(pairs):
-            raise ValueError("ingest_many needs one entry of ready rows per report")
+            raise ValueError("ingest_many needs one entry of prepared rows per report")
         with self.transaction():
             return [
-                self.ingest(item, match, entity_kinds, done)
+                self._ingest(item, match, entity_kinds, done)
                 for (item, match), done in zip(pairs, ahead, strict=True)
             ]
 
@@ -225,9 +279,7 @@ class Store:
             [(key, item_id, kind, ts) for key, kind in keys],
         )
 
-    def _write_match(
-        self, conn: sqlite3.Connection, item_id: int, r: Rows, match: MatchResult, again: bool
-    ) -> None:
+    def _write_match(self, conn: sqlite3.Connection, item_id: int, r: Rows, again: bool) -> None:
         """The item's topic verdicts and full-text row (`again`: the item had them already)."""
         if again:
             conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
@@ -235,7 +287,7 @@ class Store:
         conn.executemany(
             "INSERT INTO matches(item_id, topic, matched, score, explanation)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(item_id, *row) for row in explanations(match)],
+            [(item_id, *row) for row in r.verdicts],
         )
         conn.execute(
             "INSERT INTO items_fts(rowid, title, body) VALUES (?, ?, ?)",
@@ -259,7 +311,7 @@ class Store:
         item_id = cur.lastrowid
         assert item_id is not None  # an INSERT always sets it
         self._file_keys(conn, item_id, ident.keys, now)
-        self._write_match(conn, item_id, r, match, again=False)
+        self._write_match(conn, item_id, r, again=False)
         lsh, ents = r.lsh, r.ents
         decision = decide(
             feats,
@@ -313,7 +365,7 @@ class Store:
         old = Features.from_json(item_id, story_id, old_features)
         r = rows(item, match, entity_kinds, old.ts)  # the time it was first filed under stays
         conn.execute(_UPDATE_ITEM, (*r.content, now_s, now_s, item_id))
-        self._write_match(conn, item_id, r, match, again=True)
+        self._write_match(conn, item_id, r, again=True)
         # Re-file the clustering keys under the new text.
         conn.executemany(
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",

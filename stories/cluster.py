@@ -45,6 +45,7 @@ from matching.normalize import normalize
 from matching.result import MatchResult
 from stories.fingerprint import (
     LEAD_CHARS,
+    SHINGLE,
     band_keys,
     estimate,
     gram_hashes,
@@ -92,6 +93,15 @@ class Features:
     lead_sketch: bytes = b""  # the same of the lead alone, when it is MIN_LEAD long or more
     # The full MinHash of title + lead when computed here (not stored): its LSH band keys.
     minhash: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `minhash` (a parse worker sends the band keys computed from it)."""
+        state = dict(self.__dict__)
+        state["minhash"] = ()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # frozen: filled as dataclasses' own unpickling would
 
     def core(self) -> dict[str, str]:
         """The entities of the title and lead (who and where), else all of them, with kinds."""
@@ -200,8 +210,15 @@ def build_features(
 def sketches(title: str, lead_text: str) -> tuple[tuple[int, ...], bytes, bytes]:
     """(MinHash of normalised title + lead, its sketch, the sketch of the lead alone when it is
     MIN_LEAD long or more, else b""): what `Features` keeps of them."""
-    lead_grams = gram_hashes(lead_text)
-    signature = minhash_of(np.concatenate((gram_hashes(title), lead_grams)))
+    if len(title) >= SHINGLE and len(lead_text) >= SHINGLE:
+        # one vectorised pass over both, less the grams that straddle them
+        both = gram_hashes(title + lead_text)
+        lead_grams = both[len(title) :]
+        title_lead = np.concatenate((both[: len(title) - SHINGLE + 1], lead_grams))
+    else:
+        lead_grams = gram_hashes(lead_text)
+        title_lead = np.concatenate((gram_hashes(title), lead_grams))
+    signature = minhash_of(title_lead)
     lead_signature = minhash_of(lead_grams) if len(lead_text) >= MIN_LEAD else ()
     return signature, sketch(signature), sketch(lead_signature)
 

@@ -19,7 +19,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def commands() -> list[str]:
     parser = bot.build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")  # argparse has no public API for this
+    sub = next(
+        a for a in parser._actions if a.dest == "command"
+    )  # argparse has no public API for this
     return sorted(sub.choices)  # type: ignore[arg-type]  # choices is the subparser map
 
 
@@ -40,7 +42,10 @@ def test_command_documented_and_has_help(name: str) -> None:
     assert f"python bot.py {name}" in README, f"{name} is missing from README's command table"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), name, "--help"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "--rules" in proc.stdout and "--state" in proc.stdout

@@ -23,7 +23,7 @@ from runner import prework
 from runner.cycle import Pipeline
 from runner.parsepool import ParsePool
 from storage.db import connect, migrate
-from storage.prepare import rows_at
+from storage.prepare import Prepared, identify, prepare, rows_at
 from storage.store import Store
 from tests.feedserver import FeedServer
 from tests.test_runner_cycle import Sink
@@ -129,7 +129,7 @@ def test_answers_for_other_rules_or_lengths_are_not_taken(rules: Rules) -> None:
     item = seed_item()
     match = Matcher.from_rules(rules).match_item(item)
     kinds = {e.id: e.kind for e in rules.entities.values()}
-    done = prework.Prework(3, ((match, rows_at(item, match, kinds, NOW)),))
+    done = prework.Prework(3, ((match, prepare(item, match, kinds, NOW)),))
     assert prework.taken(done, [item], 3) == ([match], [done.done[0][1]])
     assert prework.taken(done, [item], 4) is None  # a reload in between
     assert prework.taken(done, [item, item], 3) is None
@@ -150,9 +150,10 @@ def test_parse_step_matches_only_where_rules_were_installed(
     monkeypatch.setattr(prework, "_RULES", prework._WorkerRules(1, matcher, kinds))
     full = prework.parse_and_prepare(source, response, now=NOW, generation=1)
     assert isinstance(full.extra, prework.Prework) and full.extra.generation == 1
-    for item, (match, rows) in zip(full.items, full.extra.done, strict=True):
+    for item, (match, ready) in zip(full.items, full.extra.done, strict=True):
         assert match == matcher.match_item(item)
-        assert rows == rows_at(item, match, kinds, NOW)
+        assert ready == prepare(item, match, kinds, NOW)
+        assert ready.ident == identify(item) and ready.rows == rows_at(item, match, kinds, NOW)
     stale = prework.parse_and_prepare(source, response, now=NOW, generation=2)
     assert stale.extra is None
 
@@ -163,7 +164,9 @@ def marked(source: Source, response: Response) -> Parsed:
 
 
 async def test_full_text_drops_what_the_parse_step_computed(rules: Rules) -> None:
-    page = b"<html><body><article><p>" + b"Full article text. " * 40 + b"</p></article></body></html>"
+    page = (
+        b"<html><body><article><p>" + b"Full article text. " * 40 + b"</p></article></body></html>"
+    )
     with FeedServer() as server:
         article = server.add("/a.html", page, content_type="text/html")
         body = (
@@ -199,9 +202,7 @@ def test_new_rules_retire_the_workers_started_with_the_old(rules: Rules) -> None
         fresh.join()
 
 
-def test_ingest_many_wants_one_entry_of_ready_rows_per_report(
-    rules: Rules, tmp_path: Path
-) -> None:
+def test_ingest_many_wants_one_entry_of_ready_rows_per_report(rules: Rules, tmp_path: Path) -> None:
     store = fresh_store(rules, tmp_path)
     item = seed_item()
     match = Matcher.from_rules(rules).match_item(item)
@@ -215,13 +216,29 @@ def test_rows_made_from_another_text_are_not_stored(rules: Rules, tmp_path: Path
     item = seed_item()
     matcher, kinds = Matcher.from_rules(rules), rules.entity_kinds()
     older = replace(item, title="An older headline of the same report", summary="")
-    stale = rows_at(older, matcher.match_item(older), kinds, NOW)
+    stale = Prepared(identify(item), rows_at(older, matcher.match_item(older), kinds, NOW))
     result = store.ingest(item, matcher.match_item(item), kinds, stale)
     title, features = store.conn.execute(
         "SELECT title, features FROM items WHERE id = ?", (result.item_id,)
     ).fetchone()
     fresh = rows_at(item, matcher.match_item(item), kinds, NOW)
     assert title == item.title and features == fresh.feats.to_json()
+    store.close()
+
+
+def test_an_identity_made_of_other_fields_is_not_taken(rules: Rules, tmp_path: Path) -> None:
+    store = fresh_store(rules, tmp_path)
+    item = seed_item()
+    matcher, kinds = Matcher.from_rules(rules), rules.entity_kinds()
+    other = replace(item, url="https://elsewhere.test/other", guid="other")
+    wrong = Prepared(identify(other), rows_at(item, matcher.match_item(item), kinds, NOW))
+    first = store.ingest(item, matcher.match_item(item), kinds, wrong)
+    canonical = store.conn.execute(
+        "SELECT canonical_url FROM items WHERE id = ?", (first.item_id,)
+    ).fetchone()[0]
+    assert canonical == identify(item).canon != identify(other).canon
+    again = store.ingest(item, matcher.match_item(item), kinds)  # found by its own keys
+    assert not again.is_new and again.item_id == first.item_id
     store.close()
 
 

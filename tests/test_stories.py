@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from core.items import Item
@@ -19,6 +21,7 @@ from stories.cluster import (
     grams,
     numbers_conflict,
     places_conflict,
+    sketches,
 )
 from stories.fingerprint import (
     band_keys,
@@ -28,6 +31,7 @@ from stories.fingerprint import (
     key64,
     lead,
     minhash,
+    minhash_of,
     numbers,
     shingles,
     sketch,
@@ -306,8 +310,12 @@ def test_a_retitled_wire_copy_is_not_skipped_on_its_whole_sketch() -> None:
     """Same lead, different headlines: compared on the leads alone, so a title + lead sketch
     that agrees little (long headlines over a short lead) is not enough to skip it."""
     wire = "Gunmen attacked a convoy near Menaka on Sunday, local officials said on Monday morning."
-    a = feat(1, "Regional officials confirm overnight assault on a supply column", wire, sketched=True)
-    b = feat(2, "Ministry says soldiers repelled militants who targeted trucks", wire, sketched=True)
+    a = feat(
+        1, "Regional officials confirm overnight assault on a supply column", wire, sketched=True
+    )
+    b = feat(
+        2, "Ministry says soldiers repelled militants who targeted trucks", wire, sketched=True
+    )
     assert len(a.lead) >= MIN_LEAD and a.lead_sketch == b.lead_sketch
     apart = replace(b, sketch=bytes(x ^ 0xFF for x in a.sketch))  # whole estimate: 0
     found = decide(a, [apart], 48, 0.55)
@@ -323,3 +331,17 @@ def test_build_features_keeps_the_minhash_its_keys_come_from() -> None:
     )  # fmt: skip
     f = build_features(item, MatchResult(doc_id="1", topics=(), hits=(), entities=()), {}, 0.0)
     assert f.minhash == minhash((f.title, f.lead)) and f.sketch == sketch(f.minhash)
+
+
+def test_sketches_hash_title_and_lead_as_two_texts() -> None:
+    """`sketches` hashes title + lead in one pass: the grams that straddle the two are not
+    grams of the report, and every stored key and sketch must stay what it was."""
+    rng = random.Random(7)
+    alphabet = "abc xyzé字𞤀"
+    for _ in range(300):
+        title = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        lead_text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 120)))
+        lead_grams = gram_hashes(lead_text)
+        expected = minhash_of(np.concatenate((gram_hashes(title), lead_grams)))
+        signature, whole, _ = sketches(title, lead_text)
+        assert signature == expected and whole == sketch(expected)

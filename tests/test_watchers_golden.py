@@ -125,3 +125,28 @@ def test_feedparser_never_opens_a_body_as_a_path(tmp_path):
     source = Source(name="s", kind="rss", every_s=60)
     with pytest.raises(ParseError):
         rss.parse(str(secret).encode(), source)
+
+
+def test_links_resolve_against_the_document_and_xml_base_and_unsafe_schemes_drop():
+    """feedparser gets no document address (runner speed); rss resolves links itself."""
+    source = Source(name="s", kind="rss", every_s=60)
+    body = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="sub/">
+    <title>t</title>
+    <entry><title>One two three four</title><id>tag:x,1</id><link href="a.html"/></entry>
+    <entry><title>Five six seven eight</title><id>tag:x,2</id><link href="/b.html"/></entry>
+    <entry><title>Nine ten eleven twelve</title><id>tag:x,3</id>
+      <link href="javascript:alert(1)"/></entry>
+    </feed>"""
+    items = rss.parse(body, source, base_url="http://h.test/feeds/f.xml")
+    assert [i.url for i in items] == [
+        "http://h.test/feeds/sub/a.html",
+        "http://h.test/b.html",
+        "",
+    ]
+    moved = rss.parse(
+        body,
+        source,
+        headers={"Content-Location": "/elsewhere/f.xml"},
+        base_url="http://h.test/feeds/f.xml",
+    )
+    assert moved[0].url == "http://h.test/elsewhere/sub/a.html"

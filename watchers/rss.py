@@ -4,6 +4,11 @@ feedparser always gets the bytes wrapped in a BytesIO: given bytes or a string i
 as a file path or a URL. Before it sees them, `xmlsafe.defuse` refuses entity bombs and
 `xmlsafe.sniff_charset` names the charset of undeclared 8-bit text. Summaries come out as plain
 text, dates as aware UTC, and the GUID falls back to the link.
+
+feedparser is not told the document's address: given one, it joins every element's base URI
+with it (a urljoin per start tag, a quarter of its time). Links are made absolute here instead,
+against Content-Location or the final URL, with feedparser's own scheme check
+(`make_safe_absolute_uri`); an `xml:base` in the feed still applies first, inside feedparser.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from urllib.parse import urljoin
 
 import feedparser
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
+from feedparser.urls import make_safe_absolute_uri
 
 from config.model import Source
 from core.errors import ParseError
@@ -68,10 +74,8 @@ def parse_feed(
         mime = content_type.split(";")[0].strip() or "application/xml"
         response_headers["content-type"] = f"{mime}; charset={charset}"
     location = hdrs.get("content-location", "")
+    # Relative links resolve against Content-Location, else the document's own address.
     base = urljoin(base_url, location) if base_url and location else (location or base_url)
-    if base:
-        # Relative links resolve against Content-Location, else the document's own address.
-        response_headers["content-location"] = base
     result = feedparser.parse(
         io.BytesIO(body),
         response_headers=response_headers,
@@ -86,7 +90,7 @@ def parse_feed(
     feed = result.get("feed") or {}
     items = []
     for entry in entries:
-        item = _item(entry, feed, source)
+        item = _item(entry, feed, source, base)
         if item is not None:
             items.append(item)
     return ParsedFeed(items, ttl_s=_ttl(feed), title=one_line(str(feed.get("title") or "")))
@@ -116,37 +120,49 @@ def _ttl(feed: Mapping[str, Any]) -> float | None:
 
 
 def _detail_text(entry: Mapping[str, Any], key: str) -> str:
-    value = str(entry.get(key) or "")
-    detail = entry.get(f"{key}_detail") or {}
-    if detail.get("type", "text/html") == "text/plain":
+    value = str(_raw(entry, key) or "")
+    detail = _raw(entry, f"{key}_detail") or {}
+    if (_raw(detail, "type") or "text/html") == "text/plain":
         return value.strip()
     return html_to_text(value)
 
 
 def _raw(entry: Mapping[str, Any], key: str) -> Any:
-    """entry[key] without FeedParserDict's key mapping (it maps missing dates, with a warning)."""
+    """entry[key] without FeedParserDict's key mapping (it maps missing dates, with a warning,
+    and its lookup costs more than the parse of the key's element; the keys read here are
+    stored under their own names)."""
     return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
 
 
-def _item(entry: Mapping[str, Any], feed: Mapping[str, Any], source: Source) -> Item | None:
+def _absolute(base: str, url: str) -> str:
+    """`url` joined to `base`; "" for a scheme feedparser deems unsafe (javascript:, data:).
+    An absolute web address, as nearly every feed gives, is taken as it is."""
+    if url.startswith(("https://", "http://")) and not url.startswith(("https:///", "http:///")):
+        return url
+    return str(make_safe_absolute_uri(base, url)) if url else ""
+
+
+def _item(
+    entry: Mapping[str, Any], feed: Mapping[str, Any], source: Source, base: str
+) -> Item | None:
     title = one_line(_detail_text(entry, "title"))
     summary = _detail_text(entry, "summary")
     content = ""
-    for part in entry.get("content") or []:
-        value = str(part.get("value") or "")
+    for part in _raw(entry, "content") or []:
+        value = str(_raw(part, "value") or "")
         if value.strip():
-            content = value.strip() if part.get("type") == "text/plain" else html_to_text(value)
+            content = value.strip() if _raw(part, "type") == "text/plain" else html_to_text(value)
             break
     if not summary:
         summary = content
     text = content if content and content != summary else ""
-    url = str(entry.get("link") or "")
+    url = _absolute(base, str(_raw(entry, "link") or ""))
     if not url:
-        for link in entry.get("links") or []:
-            if link.get("href"):
-                url = str(link["href"])
+        for link in _raw(entry, "links") or []:
+            url = _absolute(base, str(_raw(link, "href") or ""))
+            if url:
                 break
-    guid = str(entry.get("id") or "") or url
+    guid = str(_raw(entry, "id") or "") or url
     if not (title or url or summary):
         return None
     if not guid:
@@ -158,15 +174,16 @@ def _item(entry: Mapping[str, Any], feed: Mapping[str, Any], source: Source) -> 
     )
     lang = (
         source.lang
-        or lang_code(str((entry.get("title_detail") or {}).get("language") or ""))
+        or lang_code(str(_raw(_raw(entry, "title_detail") or {}, "language") or ""))
         or lang_code(str(feed.get("language") or ""))
     )
     extra: dict[str, str] = {}
-    origin = entry.get("source") or {}
-    if origin.get("title"):
+    origin = _raw(entry, "source") or {}
+    if _raw(origin, "title"):
         extra["outlet"] = one_line(str(origin["title"]))
-    if origin.get("href"):
-        extra["outlet_url"] = str(origin["href"])
+    outlet_url = _absolute(base, str(_raw(origin, "href") or ""))
+    if outlet_url:
+        extra["outlet_url"] = outlet_url
     return Item(
         source=source.name,
         url=url,

@@ -1,0 +1,137 @@
+"""runner.writes: the pipeline's writes share transactions, fail alone, and are handed back only
+once committed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from core.clock import SystemClock
+from core.errors import StoreError
+from core.health import SourceHealth
+from runner.writes import Writes
+from storage.db import connect, migrate
+from storage.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    db = connect(tmp_path / "state.db")
+    migrate(db)
+    s = Store(db, SystemClock(), background_checkpoint=False)
+    yield s
+    s.close()
+
+
+def saved(store: Store) -> set[str]:
+    return set(store.load_health())
+
+
+def health_job(store: Store, name: str) -> Callable[[], str]:
+    def job() -> str:
+        store.save_health(SourceHealth(name=name, items_seen=1))
+        return name
+
+    return job
+
+
+async def test_writes_queued_together_share_one_transaction(store: Store) -> None:
+    writes = Writes(store, linger=0.05)
+    names = [f"s{i}" for i in range(10)]
+    results = await asyncio.gather(*(writes.run(health_job(store, n)) for n in names))
+    assert results == names
+    assert writes.batches == 1 and writes.jobs == 10
+    assert saved(store) == set(names)
+
+
+async def test_a_full_batch_goes_at_once_and_the_rest_follow(store: Store) -> None:
+    writes = Writes(store, max_jobs=4, linger=60.0)  # a linger never reached
+    names = [f"s{i}" for i in range(10)]
+    results = await asyncio.wait_for(
+        asyncio.gather(*(writes.run(health_job(store, n)) for n in names)), timeout=30
+    )
+    assert results == names
+    assert writes.batches == 3  # 4 + 4 + 2
+    assert saved(store) == set(names)
+
+
+async def test_a_failing_write_rolls_back_alone(store: Store) -> None:
+    writes = Writes(store, linger=0.05)
+
+    def half_then_fail() -> None:
+        store.save_health(SourceHealth(name="half"))
+        raise ValueError("broken job")
+
+    good = [writes.run(health_job(store, n)) for n in ("a", "b")]
+    bad = writes.run(half_then_fail)
+    outcome = await asyncio.gather(*good, bad, return_exceptions=True)
+    assert outcome[:2] == ["a", "b"]
+    assert isinstance(outcome[2], ValueError)
+    assert saved(store) == {"a", "b"}  # "half" was rolled back with its job
+    assert writes.batches == 1
+
+
+async def test_a_failed_commit_fails_every_write_of_the_batch(store: Store) -> None:
+    writes = Writes(store, linger=0.05)
+    # Another connection holds the write lock: BEGIN IMMEDIATE fails after the busy timeout.
+    store.conn.execute("PRAGMA busy_timeout=50")
+    locker = sqlite3.connect(str(_db_file(store)), isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        outcome = await asyncio.gather(
+            writes.run(health_job(store, "a")),
+            writes.run(health_job(store, "b")),
+            return_exceptions=True,
+        )
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert all(isinstance(o, StoreError) for o in outcome)
+    assert saved(store) == set()
+    assert writes.batches == 0
+    # the queue goes on working once the lock is gone
+    assert await writes.run(health_job(store, "c")) == "c"
+    assert saved(store) == {"c"}
+
+
+async def test_a_result_waits_for_the_commit(store: Store) -> None:
+    """A caller learns of its write only once it is durable: the COMMIT came first."""
+    writes = Writes(store, linger=0.0)
+    seen_in_transaction: list[bool] = []
+
+    def job() -> str:
+        seen_in_transaction.append(store.in_transaction)
+        store.save_health(SourceHealth(name="x"))
+        return "x"
+
+    assert await writes.run(job) == "x"
+    assert seen_in_transaction == [True]
+    assert not store.in_transaction
+    fresh = sqlite3.connect(str(_db_file(store)))
+    assert fresh.execute("SELECT name FROM sources").fetchall() == [("x",)]
+    fresh.close()
+
+
+async def test_a_cancelled_write_is_not_run(store: Store) -> None:
+    writes = Writes(store, linger=0.05)
+    ran: list[str] = []
+
+    def job() -> None:
+        ran.append("ran")
+
+    task = asyncio.ensure_future(writes.run(job))
+    await asyncio.sleep(0)
+    task.cancel()
+    kept = await writes.run(health_job(store, "kept"))
+    assert kept == "kept" and ran == []
+
+
+def _db_file(store: Store) -> Path:
+    for _, name, file in store.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file)
+    raise AssertionError("no database file")
