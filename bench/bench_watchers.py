@@ -14,8 +14,9 @@ waiting in the same pass, and the losers' retries (encode/httpcore#1035: 12 pool
 request, a 304 cycle of 7 s instead of 2.8 s here) would be measured instead of Sahel Watch.
 A cycle is `runner.cycle.Pipeline.run_once()` over N sources: the default rules (rules.yaml) with
 its `sources` replaced by the bench's, a real Store on a fresh temporary database, a sink that
-counts stories and notices, and the shared Fetcher; so polls, matching, ingest (one transaction
-per poll) and health saves interleave as they do in the service. `--fetch-only` polls only
+counts stories and notices, and the shared Fetcher; so polls, matching, ingest and health saves
+(batched into shared transactions by runner.writes, as in the service) interleave as they do in
+the service. `--fetch-only` polls only
 (`watchers.poll.poll` for every source at once, no match or store).
 
 Each `--workers` value is one run: 0 parses in worker threads, N > 0 in a `ParsePool` of N

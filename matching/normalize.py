@@ -67,11 +67,19 @@ for _cp in range(0x10000):
             _TABLE[_cp] = _out
 
 
-@lru_cache(maxsize=64)
+CACHED_UP_TO = 64 * 1024  # characters: longer texts (whole articles) are not kept
+
+
 def normalize(text: str) -> str:
     """Normalise `text` for matching and search (see the module docstring). The last few
     results are kept: a report's title and body are normalised by the matcher, then again for
     its identity, clustering features and full-text row."""
+    if len(text) > CACHED_UP_TO:
+        return _normalize(text)
+    return _recent(text)
+
+
+def _normalize(text: str) -> str:
     if text.isascii():  # most English text: lower-casing is its case-fold, nothing decomposes
         text = text.lower().translate(_TABLE)
     else:  # one compatibility decomposition does NFKC's folding and NFD's split in one pass
@@ -79,6 +87,9 @@ def normalize(text: str) -> str:
     if _ASTRAL.search(text):
         text = "".join(c if ord(c) <= 0xFFFF else (_fold_char(c) or "") for c in text)
     return " ".join(text.split())
+
+
+_recent = lru_cache(maxsize=64)(_normalize)
 
 
 def words(text: str) -> list[str]:

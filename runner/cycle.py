@@ -130,22 +130,19 @@ class Pipeline:
         return self._healths().get(name) or SourceHealth(name=name)
 
     def hold(self, name: str, held: bool) -> None:
-        """Pause (`held`) or resume a source for an admin; stored, so it survives a restart."""
-        self._save_health(replace(self.health(name), held=held))
+        """Pause (`held`) or resume a source for an admin; stored, so it survives a restart.
+        Only the hold is written: a poll's health may be on its way to the store meanwhile."""
+        self.store.save_held(name, held)
+        self._healths()[name] = replace(self.health(name), held=held)
 
     def held(self) -> list[str]:
         """The sources an admin has paused."""
         return sorted(name for name, h in self._healths().items() if h.held)
 
-    def _save_health(self, health: SourceHealth) -> None:
-        self.store.save_health(health)
-        if self._health is not None:
-            self._health[health.name] = health
-
     async def _store_health(self, health: SourceHealth) -> SourceHealth:
         """Save a poll's health in the next batch of writes. An admin's /pause or /resume
-        (`hold`, written at once) that came while the poll was in flight, or while this
-        waited for its batch, stands."""
+        (`hold`, written at once, alone) that came while the poll was in flight, while this
+        waited for its batch, or after it, stands."""
 
         def job() -> SourceHealth:
             saved = replace(health, held=self.health(health.name).held)
@@ -154,8 +151,7 @@ class Pipeline:
 
         saved = await self.writes.run(job)
         saved = replace(saved, held=self.health(health.name).held)
-        if self._health is not None:
-            self._health[health.name] = saved
+        self._healths()[health.name] = saved
         return saved
 
     async def poll_source(self, source: Source) -> SourceHealth:

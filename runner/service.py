@@ -158,6 +158,7 @@ class Service:
         for task in list(self._closing):
             task.cancel()
         await self.client.aclose()
+        await self.pipeline.writes.close()  # what polls queued is written, or fails in words
         self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
 
     async def prune(self) -> int:

@@ -15,7 +15,8 @@ Each job is a savepoint inside the batch (`Store.transaction` nests): a job that
 back only its own writes and gets its own exception. A job's result is handed back only after
 the batch has committed; if the COMMIT fails, every job of the batch gets that StoreError, so
 a caller never believes a write that was lost (a poll then keeps its old ETag and reads the
-items again).
+items again). `close()` writes what is queued and refuses more: the service calls it before it
+closes the store.
 """
 
 from __future__ import annotations
@@ -42,16 +43,30 @@ class Writes:
         self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._flush_at: asyncio.TimerHandle | asyncio.Handle | None = None
         self._soon = False  # the scheduled flush runs in the next turn
+        self._closed = False
         self.batches = 0  # transactions written (for tests and the bench)
         self.jobs = 0
 
     async def run(self, job: Callable[[], T]) -> T:
-        """Run `job` (a call into the store) in the next batch; its result once committed."""
+        """Run `job` (a call into the store) in the next batch; its result once committed.
+        StoreError once `close` was called."""
+        if self._closed:
+            raise StoreError("the store is closing: no more writes")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.append((job, future))
         self._schedule(loop, soon=len(self._queue) >= self.max_jobs)
         return await future
+
+    async def close(self) -> None:
+        """Write what is queued now, and refuse further writes (before the store closes)."""
+        self._closed = True
+        if self._flush_at is not None:
+            self._flush_at.cancel()
+            self._flush_at = None
+        while self._queue:
+            self._flush()
+        await asyncio.sleep(0)  # let the writers' callers take their results
 
     def _schedule(self, loop: asyncio.AbstractEventLoop, soon: bool) -> None:
         if self._flush_at is not None:
@@ -66,9 +81,9 @@ class Writes:
     def _flush(self) -> None:
         self._flush_at = None
         batch, self._queue = self._queue[: self.max_jobs], self._queue[self.max_jobs :]
-        if self._queue:  # queued before this flush, past `max_jobs`: they go in the next turn
+        if self._queue and not self._closed:  # queued before this flush, past `max_jobs`
             self._schedule(asyncio.get_running_loop(), soon=True)
-        batch = [(job, future) for job, future in batch if not future.cancelled()]
+        batch = [(job, future) for job, future in batch if not future.done()]
         if not batch:
             return
         done: list[tuple[asyncio.Future[Any], Any]] = []
@@ -77,23 +92,27 @@ class Writes:
                 for job, future in batch:
                     try:
                         with self.store.transaction():  # a savepoint: this job alone
-                            done.append((future, job()))
+                            result = job()
                     except Exception as exc:  # the job's caller gets it
                         _settle(future, exc)
                         if not self.store.in_transaction:  # SQLite rolled the batch back
                             raise StoreError(f"the batch was rolled back: {exc}") from exc
-        except StoreError as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
+                    else:
+                        done.append((future, result))
+        except BaseException as exc:  # BEGIN or COMMIT failed, or worse: nothing was written
+            failure = exc if isinstance(exc, StoreError) else StoreError(f"batch failed: {exc}")
             for _, future in batch:
-                if not future.done():
-                    _settle(future, exc)
+                _settle(future, failure)
+            if not isinstance(exc, Exception):
+                raise
             return
         self.batches += 1
         self.jobs += len(batch)
         for future, result in done:
-            if not future.cancelled():
+            if not future.done():
                 future.set_result(result)
 
 
 def _settle(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.cancelled():
+    if not future.done():
         future.set_exception(exc)

@@ -32,6 +32,15 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
     )
 
 
+def save_held(conn: sqlite3.Connection, name: str, held: bool) -> None:
+    """Set only the admin's hold of source `name` (a poll's own health is written beside it)."""
+    conn.execute(
+        "INSERT INTO sources(name, held) VALUES (?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET held = excluded.held",
+        (name, int(held)),
+    )
+
+
 def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
     rows = conn.execute(
         "SELECT name, last_attempt, last_success, status, items_seen, failures, error_count,"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -54,6 +54,7 @@ from storage.rows import (
     identity_keys,
     new_story_view,
 )
+from storage.transactions import Transactions
 from stories.cluster import Features, decide
 
 CACHE_KIB = 64 * 1024  # the writer connection's page cache
@@ -86,7 +87,7 @@ class Store:
         self.conn: sqlite3.Connection = db.conn
         self.clock = clock
         self.settings = settings or Stories()
-        self._depth = 0  # open savepoints
+        self._transactions = Transactions(self.conn)
         # Enough page cache for the indexes a poll's writes touch (SQLite's default is 2 MB).
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._checkpointer: Checkpointer | None = None
@@ -117,56 +118,10 @@ class Store:
     def in_transaction(self) -> bool:
         return self.conn.in_transaction
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (sqlite errors → StoreError).
-        Inside an open transaction (a batch of writes, `runner.writes`) it is a savepoint: on an
-        exception only its own part is rolled back, and the exception goes on."""
-        if self.conn.in_transaction:
-            with self._savepoint():
-                yield self.conn
-            return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot start a transaction: {exc}") from exc
-        try:
-            yield self.conn
-        except BaseException as exc:
-            self._rollback()
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"state database error: {exc}") from exc
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise StoreError(f"cannot commit: {exc}") from exc
-
-    @contextmanager
-    def _savepoint(self) -> Iterator[None]:
-        self._depth += 1
-        name = f"sw{self._depth}"
-        try:
-            self.conn.execute(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException as exc:
-                if self.conn.in_transaction:  # else SQLite rolled it all back itself
-                    self.conn.execute(f"ROLLBACK TO {name}")
-                    self.conn.execute(f"RELEASE {name}")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"state database error: {exc}") from exc
-                raise
-            self.conn.execute(f"RELEASE {name}")
-        except sqlite3.Error as exc:  # the savepoint statements themselves
-            raise StoreError(f"state database error: {exc}") from exc
-        finally:
-            self._depth -= 1
-
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:  # some errors make SQLite roll back by itself
-            self.conn.execute("ROLLBACK")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or a savepoint inside an open transaction (see
+        storage.transactions)."""
+        return self._transactions.transaction()
 
     # -- ingest -------------------------------------------------------------------------------
 
@@ -177,10 +132,11 @@ class Store:
         entity_kinds: Mapping[str, str],
         ready: Prepared | None = None,
     ) -> IngestResult:
-        """Store one report with its match: dedupe, update or cluster it, in one transaction.
-        `ready`: `storage.prepare.prepare` of this item and match, when done ahead (its
-        identity used if made of this report's fields, its rows if the report is new and they
-        were made from this very text)."""
+        """Store one report with its match: dedupe, update or cluster it, in one transaction
+        (a savepoint inside an open one). `ready`: `storage.prepare.prepare` of this item and
+        this very match, when done ahead (its identity used if made of this report's fields,
+        its rows if the report is new and they were made from this very text: the caller
+        vouches that they were made from `match`, whose verdicts they carry)."""
         with self.transaction():
             return self._ingest(item, match, entity_kinds, ready)
 
@@ -227,7 +183,8 @@ class Store:
         entity_kinds: Mapping[str, str],
         ready: Sequence[Prepared | None] | None = None,
     ) -> list[IngestResult]:
-        """Ingest one poll's reports in one transaction: all of them are stored, or none (a
+        """Ingest one poll's reports in one transaction, or one savepoint of a batch
+        (runner.writes: durable at the batch's COMMIT): all of them are stored, or none (a
         poll's health, and so its ETag, is saved only after, so none are lost either).
         `ready`: one `Prepared` (or None) per pair, when done ahead."""
         ahead = list(ready) if ready is not None else [None] * len(pairs)
@@ -388,6 +345,11 @@ class Store:
         """Insert or replace the health row of source `h.name`."""
         with self.transaction() as conn:
             health.save_health(conn, h)
+
+    def save_held(self, name: str, held: bool) -> None:
+        """Set only whether an admin holds source `name` (see storage.health.save_held)."""
+        with self.transaction() as conn:
+            health.save_held(conn, name, held)
 
     def load_health(self) -> dict[str, SourceHealth]:
         return health.load_health(self.conn)

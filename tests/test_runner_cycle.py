@@ -3,6 +3,7 @@ a failing source lands on its health and never stops the other; a paused source 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import pytest
 from config import load_rules
 from config.model import Rules, Source
 from core.clock import SystemClock
+from core.health import SourceHealth
 from core.story import StoryView
 from runner.cycle import Pipeline
 from storage.db import connect, migrate
@@ -194,3 +196,24 @@ async def test_an_admin_pause_survives_a_restart_until_resume(rules: Rules, tmp_
             health = restarted.store.load_health()["Wire"]
             assert not health.held and health.items_seen == 1
             restarted.store.close()
+
+
+async def test_an_admin_hold_just_after_a_polls_write_keeps_both(tmp_path: Path) -> None:
+    """/pause handled between the COMMIT of a poll's health and the poll's resumption: the
+    hold stands and the poll's new health (its ETag) is neither lost nor overwritten."""
+    rules = load_rules(Path("rules.yaml"))
+    db = connect(tmp_path / "state.db")
+    migrate(db)
+    store = Store(db, SystemClock(), rules.stories, background_checkpoint=False)
+    pipeline = Pipeline(rules, store, None, None, SystemClock())  # type: ignore[arg-type]  # no polls run here
+    store.save_health(SourceHealth(name="Wire", etag="old", items_seen=1))
+    after = SourceHealth(name="Wire", etag="new", items_seen=21)
+    task = asyncio.ensure_future(pipeline._store_health(after))
+    await asyncio.sleep(0)  # queued; the flush comes at +linger
+    asyncio.get_running_loop().call_later(pipeline.writes.linger, pipeline.hold, "Wire", True)
+    saved = await task
+    stored = store.load_health()["Wire"]
+    assert (stored.etag, stored.items_seen, stored.held) == ("new", 21, True)
+    cached = pipeline.health("Wire")
+    assert (cached.etag, cached.held) == ("new", True) and saved.held
+    store.close()

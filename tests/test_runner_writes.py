@@ -75,7 +75,7 @@ async def test_a_failing_write_rolls_back_alone(store: Store) -> None:
     assert writes.batches == 1
 
 
-async def test_a_failed_commit_fails_every_write_of_the_batch(store: Store) -> None:
+async def test_a_failed_begin_fails_every_write_of_the_batch(store: Store) -> None:
     writes = Writes(store, linger=0.05)
     # Another connection holds the write lock: BEGIN IMMEDIATE fails after the busy timeout.
     store.conn.execute("PRAGMA busy_timeout=50")
@@ -96,6 +96,42 @@ async def test_a_failed_commit_fails_every_write_of_the_batch(store: Store) -> N
     # the queue goes on working once the lock is gone
     assert await writes.run(health_job(store, "c")) == "c"
     assert saved(store) == {"c"}
+
+
+async def test_a_failed_commit_takes_back_the_writes_that_had_succeeded(store: Store) -> None:
+    """A write is handed back only once committed: when the COMMIT itself fails (here a
+    deferred foreign key), the writes that ran without error get the StoreError too."""
+    writes = Writes(store, linger=0.05)
+
+    def violates_at_commit() -> str:
+        store.conn.execute("PRAGMA defer_foreign_keys=ON")
+        store.conn.execute(
+            "INSERT INTO story_items(item_id, story_id, reason, score, joined_at)"
+            " VALUES (999, 999, '', NULL, '')"
+        )
+        return "broken"
+
+    outcome = await asyncio.gather(
+        writes.run(health_job(store, "a")),
+        writes.run(violates_at_commit),
+        writes.run(health_job(store, "c")),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, StoreError) and "commit" in str(o) for o in outcome)
+    assert not store.in_transaction and saved(store) == set()
+    assert await writes.run(health_job(store, "d")) == "d"
+    assert saved(store) == {"d"}
+
+
+async def test_close_writes_what_is_queued_and_refuses_more(store: Store) -> None:
+    writes = Writes(store, linger=60.0)  # the timer alone would never flush in this test
+    queued = asyncio.ensure_future(writes.run(health_job(store, "queued")))
+    await asyncio.sleep(0)
+    await writes.close()
+    assert await queued == "queued"
+    assert saved(store) == {"queued"}
+    with pytest.raises(StoreError, match="closing"):
+        await writes.run(health_job(store, "late"))
 
 
 async def test_a_result_waits_for_the_commit(store: Store) -> None:

@@ -127,26 +127,32 @@ def test_feedparser_never_opens_a_body_as_a_path(tmp_path):
         rss.parse(str(secret).encode(), source)
 
 
-def test_links_resolve_against_the_document_and_xml_base_and_unsafe_schemes_drop():
-    """feedparser gets no document address (runner speed); rss resolves links itself."""
+def test_links_and_permalink_guids_resolve_against_the_document_and_xml_base():
+    """feedparser resolves them (rss memoises its URL joins, which must change nothing): a GUID
+    is an identity key, so a permalink GUID must stay the absolute address it always was."""
     source = Source(name="s", kind="rss", every_s=60)
-    body = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="sub/">
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="sub/">
     <title>t</title>
     <entry><title>One two three four</title><id>tag:x,1</id><link href="a.html"/></entry>
     <entry><title>Five six seven eight</title><id>tag:x,2</id><link href="/b.html"/></entry>
-    <entry><title>Nine ten eleven twelve</title><id>tag:x,3</id>
-      <link href="javascript:alert(1)"/></entry>
     </feed>"""
-    items = rss.parse(body, source, base_url="http://h.test/feeds/f.xml")
-    assert [i.url for i in items] == [
-        "http://h.test/feeds/sub/a.html",
-        "http://h.test/b.html",
-        "",
-    ]
+    items = rss.parse(atom, source, base_url="http://h.test/feeds/f.xml")
+    assert [i.url for i in items] == ["http://h.test/feeds/sub/a.html", "http://h.test/b.html"]
     moved = rss.parse(
-        body,
+        atom,
         source,
         headers={"Content-Location": "/elsewhere/f.xml"},
         base_url="http://h.test/feeds/f.xml",
     )
     assert moved[0].url == "http://h.test/elsewhere/sub/a.html"
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>One two three four</title><link>https://h.test/a/1</link>
+      <guid>12345</guid></item>
+    <item><title>Five six seven eight</title><link>https://h.test/a/2</link>
+      <guid isPermaLink="false">12345</guid></item>
+    <item><title>Nine ten eleven twelve</title><guid>/news/777</guid></item>
+    </channel></rss>"""
+    permalink, opaque, only_guid = rss.parse(feed, source, base_url="https://h.test/feeds/w.xml")
+    assert permalink.guid == "https://h.test/feeds/12345"
+    assert opaque.guid == "12345"
+    assert only_guid.url == only_guid.guid == "https://h.test/news/777"
