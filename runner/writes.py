@@ -11,8 +11,10 @@ pages that several polls touch are then written once, and SQLite's page cache ke
 between statements (a 20-poll transaction costs a fifth less a report than one poll's). A
 report waits at most `linger` for it.
 
-Each job is a savepoint inside the batch (`Store.transaction` nests): a job that fails rolls
-back only its own writes and gets its own exception. A job's result is handed back only after
+A job that fails gets its own exception, and the batch is rolled back and written again without
+it (the jobs are store calls: run again, they write the same). Failures are rare, and
+savepoints, which would roll back a job alone, cost every write a fifth more (SQLite copies
+each page first changed under one into a sub-journal). A job's result is handed back only after
 the batch has committed; if the COMMIT fails, every job of the batch gets that StoreError, so
 a caller never believes a write that was lost (a poll then keeps its old ETag and reads the
 items again). `close()` writes what is queued and refuses more: the service calls it before it
@@ -29,6 +31,7 @@ from core.errors import StoreError
 from storage.store import Store
 
 T = TypeVar("T")
+_Job = tuple[Callable[[], Any], "asyncio.Future[Any]"]
 MAX_JOBS = 32  # per transaction: a batch blocks the event loop while it is written
 LINGER_S = 0.2  # how long the first write of a batch waits for others
 
@@ -40,7 +43,7 @@ class Writes:
         self.store = store
         self.max_jobs = max_jobs
         self.linger = linger
-        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._queue: list[_Job] = []
         self._flush_at: asyncio.TimerHandle | asyncio.Handle | None = None
         self._soon = False  # the scheduled flush runs in the next turn
         self._closed = False
@@ -86,31 +89,50 @@ class Writes:
         batch = [(job, future) for job, future in batch if not future.done()]
         if not batch:
             return
+        while batch:
+            outcome = self._write(batch)
+            if outcome is None:
+                return
+            if isinstance(outcome, int):  # that job failed: the others again, without it
+                batch = batch[:outcome] + batch[outcome + 1 :]
+                continue
+            self.batches += 1
+            self.jobs += len(batch)
+            for future, result in outcome:
+                if not future.done():
+                    future.set_result(result)
+            return
+
+    def _write(self, batch: list[_Job]) -> list[tuple[asyncio.Future[Any], Any]] | int | None:
+        """One transaction of `batch`: the results once committed; or the index of the job that
+        failed (settled with its exception; nothing was written); or None when the transaction
+        itself failed (every job settled with that StoreError)."""
         done: list[tuple[asyncio.Future[Any], Any]] = []
+        failed: int | None = None
         try:
             with self.store.transaction():
-                for job, future in batch:
+                for index, (job, future) in enumerate(batch):
                     try:
-                        with self.store.transaction():  # a savepoint: this job alone
-                            result = job()
+                        result = job()
                     except Exception as exc:  # the job's caller gets it
                         _settle(future, exc)
-                        if not self.store.in_transaction:  # SQLite rolled the batch back
-                            raise StoreError(f"the batch was rolled back: {exc}") from exc
-                    else:
-                        done.append((future, result))
+                        failed = index
+                        raise _RollBack from exc
+                    done.append((future, result))
+        except _RollBack:
+            return failed
         except BaseException as exc:  # BEGIN or COMMIT failed, or worse: nothing was written
             failure = exc if isinstance(exc, StoreError) else StoreError(f"batch failed: {exc}")
             for _, future in batch:
                 _settle(future, failure)
             if not isinstance(exc, Exception):
                 raise
-            return
-        self.batches += 1
-        self.jobs += len(batch)
-        for future, result in done:
-            if not future.done():
-                future.set_result(result)
+            return None
+        return done
+
+
+class _RollBack(Exception):
+    """Raised inside a batch's transaction to roll it back (a job failed)."""
 
 
 def _settle(future: asyncio.Future[Any], exc: BaseException) -> None:

@@ -3,8 +3,8 @@ health, and retention. Reads are delegated to storage.queries.
 
 One `Store` owns one connection and is used from one thread (plus, for a database file, the
 `storage.checkpoint` thread that copies the WAL back outside the write path; `close()` stops
-it). Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), or a savepoint inside one
-when the pipeline batches several polls' writes (runner.writes), so a crash loses at most what
+it). Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), or part of one when the
+pipeline batches several polls' writes (runner.writes), so a crash loses at most what
 was being written, never what was committed (WAL, synchronous=NORMAL: a committed transaction
 survives a process crash); a poll's health, and so its ETag, is saved only after its reports.
 
@@ -119,7 +119,7 @@ class Store:
         return self.conn.in_transaction
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or a savepoint inside an open transaction (see
+        """BEGIN IMMEDIATE ... COMMIT; inside an open transaction, part of it (see
         storage.transactions)."""
         return self._transactions.transaction()
 
@@ -133,7 +133,7 @@ class Store:
         ready: Prepared | None = None,
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction
-        (a savepoint inside an open one). `ready`: `storage.prepare.prepare` of this item and
+        (or in the one open). `ready`: `storage.prepare.prepare` of this item and
         this very match, when done ahead (its identity used if made of this report's fields,
         its rows if the report is new and they were made from this very text: the caller
         vouches that they were made from `match`, whose verdicts they carry)."""
@@ -183,8 +183,8 @@ class Store:
         entity_kinds: Mapping[str, str],
         ready: Sequence[Prepared | None] | None = None,
     ) -> list[IngestResult]:
-        """Ingest one poll's reports in one transaction, or one savepoint of a batch
-        (runner.writes: durable at the batch's COMMIT): all of them are stored, or none (a
+        """Ingest one poll's reports in one transaction, or in a batch's (runner.writes:
+        durable at the batch's COMMIT): all of them are stored, or none (a
         poll's health, and so its ETag, is saved only after, so none are lost either).
         `ready`: one `Prepared` (or None) per pair, when done ahead."""
         ahead = list(ready) if ready is not None else [None] * len(pairs)
