@@ -6,6 +6,7 @@ One spawned pool is shared by the module (starting one costs about a second)."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import os
 import subprocess
@@ -25,7 +26,7 @@ from config import load_rules
 from config.model import Fetch, Rules, Source
 from core.clock import SystemClock
 from runner.cycle import Pipeline
-from runner.parsepool import ParsePool, parse_workers
+from runner.parsepool import RESULT_PIPE_BYTES, ParsePool, parse_workers
 from runner.service import Service
 from storage.db import connect, migrate
 from storage.store import Store
@@ -167,6 +168,17 @@ def test_resize_applies_to_later_parses() -> None:
         assert pool.submit(os.getpid).result(timeout=60) == os.getpid()
     finally:
         pool.shutdown()
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_answers_larger_than_a_pipe_come_back_whole_through_a_wide_pipe(pool: ParsePool) -> None:
+    """A poll's answer (~100 KB) fits in the result pipe: the worker need not wait for it to
+    be read before it parses the next body."""
+    big = pool.submit(bytes, 3 * RESULT_PIPE_BYTES // 2).result(timeout=60)
+    assert big == bytes(3 * RESULT_PIPE_BYTES // 2)
+    executor = pool._current()
+    reader = executor._result_queue._reader  # type: ignore[attr-defined]  # private: see parsepool
+    assert fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ) >= RESULT_PIPE_BYTES
 
 
 def test_submit_after_shutdown_returns_a_cancelled_future() -> None:
