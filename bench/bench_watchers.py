@@ -147,6 +147,7 @@ class Figures:
     stages: dict[str, float]
     transactions: int = 0  # store transactions of the pipeline's writes (runner.writes)
     writes: int = 0  # writes (a poll's reports, a poll's health) in them
+    longest_batch: float = 0.0  # seconds the longest of them held the event loop
 
 
 class Meter:
@@ -211,6 +212,7 @@ async def pipeline_run(
                 timers.reset()
                 stories0 = sink.stories
                 batches0, jobs0 = pipeline.writes.batches, pipeline.writes.jobs
+                pipeline.writes.longest_s = 0.0
                 meter = Meter(server_pid, pool)
                 prof = cProfile.Profile() if profile and round_ == 0 else None
                 meter.start()
@@ -238,6 +240,7 @@ async def pipeline_run(
                         stages=dict(timers.spent),
                         transactions=pipeline.writes.batches - batches0,
                         writes=pipeline.writes.jobs - jobs0,
+                        longest_batch=pipeline.writes.longest_s,
                     )
                 )
             peaks = [peak_rss_mb()] + [peak_rss_mb(pid) for pid in worker_pids(pool)]
@@ -318,7 +321,8 @@ def print_cycle(name: str, f: Figures, target: float) -> None:
     if f.transactions:
         print(
             f"   store: {f.writes} writes (a poll's reports, a poll's health) in "
-            f"{f.transactions} transactions"
+            f"{f.transactions} transactions; the longest held the event loop "
+            f"{f.longest_batch * 1000:.0f} ms"
         )
 
 

@@ -24,6 +24,7 @@ closes the store.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -49,6 +50,7 @@ class Writes:
         self._closed = False
         self.batches = 0  # transactions written (for tests and the bench)
         self.jobs = 0
+        self.longest_s = 0.0  # the longest a batch held the event loop
 
     async def run(self, job: Callable[[], T]) -> T:
         """Run `job` (a call into the store) in the next batch; its result once committed.
@@ -89,6 +91,14 @@ class Writes:
         batch = [(job, future) for job, future in batch if not future.done()]
         if not batch:
             return
+        started = time.perf_counter()
+        try:
+            self._write_all(batch)
+        finally:
+            self.longest_s = max(self.longest_s, time.perf_counter() - started)
+
+    def _write_all(self, batch: list[_Job]) -> None:
+        """Write `batch` in one transaction, again without any write that fails."""
         while batch:
             outcome = self._write(batch)
             if outcome is None:
