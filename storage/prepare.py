@@ -4,7 +4,9 @@
 - `identify(item)`: its canonical URL, identity keys and content hash (enough to tell a report
   seen again, unchanged, from a new or changed one);
 - `rows(item, match, entity_kinds, ts)`: for a new or changed report, its clustering features
-  and index keys, stored column values, topic verdicts and full-text body.
+  and index keys, stored column values and full-text body (the topic verdicts are written from
+  the match itself, `storage.rows.explanations`: made in a parse worker, their JSON would
+  double what crosses to the store's process, where the worker is the busier of the two).
 
 `prepare(item, match, entity_kinds, now)` makes both ahead of time, for a report that may be new
 (runner.prework runs it in the parse workers, beside the matcher, so the store's thread mostly
@@ -27,7 +29,6 @@ from storage.rows import (
     CONTENT_COLUMNS,
     content_hash,
     content_values,
-    explanations,
     identity_keys,
     item_canonical,
 )
@@ -54,7 +55,6 @@ class Rows:
     lsh: tuple[int, ...]  # LSH band keys
     ents: tuple[int, ...]  # entity-pair keys
     content: tuple[str, str, str, str, str | None, str, str, str, str]  # CONTENT_COLUMNS values
-    verdicts: tuple[tuple[str, int, float, str], ...]  # `storage.rows.explanations` of the match
     fts_body: str  # the normalised body for the full-text index
 
 
@@ -96,7 +96,6 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
         lsh=tuple(lsh),
         ents=tuple(ents),
         content=content_values(item, match, feats),
-        verdicts=tuple(explanations(match)),
         fts_body=normalize(item.text or item.summary),
     )
 

@@ -51,6 +51,7 @@ from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
     CONTENT_COLUMNS,
     all_keys,
+    explanations,
     identity_keys,
     new_story_view,
 )
@@ -136,7 +137,7 @@ class Store:
         (or in the one open). `ready`: `storage.prepare.prepare` of this item and
         this very match, when done ahead (its identity used if made of this report's fields,
         its rows if the report is new and they were made from this very text: the caller
-        vouches that they were made from `match`, whose verdicts they carry)."""
+        vouches that they were made from `match`, as their clustering features were)."""
         with self.transaction():
             return self._ingest(item, match, entity_kinds, ready)
 
@@ -236,7 +237,9 @@ class Store:
             [(key, item_id, kind, ts) for key, kind in keys],
         )
 
-    def _write_match(self, conn: sqlite3.Connection, item_id: int, r: Rows, again: bool) -> None:
+    def _write_match(
+        self, conn: sqlite3.Connection, item_id: int, r: Rows, match: MatchResult, again: bool
+    ) -> None:
         """The item's topic verdicts and full-text row (`again`: the item had them already)."""
         if again:
             conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
@@ -244,7 +247,7 @@ class Store:
         conn.executemany(
             "INSERT INTO matches(item_id, topic, matched, score, explanation)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(item_id, *row) for row in r.verdicts],
+            [(item_id, *row) for row in explanations(match)],
         )
         conn.execute(
             "INSERT INTO items_fts(rowid, title, body) VALUES (?, ?, ?)",
@@ -268,7 +271,7 @@ class Store:
         item_id = cur.lastrowid
         assert item_id is not None  # an INSERT always sets it
         self._file_keys(conn, item_id, ident.keys, now)
-        self._write_match(conn, item_id, r, again=False)
+        self._write_match(conn, item_id, r, match, again=False)
         lsh, ents = r.lsh, r.ents
         decision = decide(
             feats,
@@ -322,7 +325,7 @@ class Store:
         old = Features.from_json(item_id, story_id, old_features)
         r = rows(item, match, entity_kinds, old.ts)  # the time it was first filed under stays
         conn.execute(_UPDATE_ITEM, (*r.content, now_s, now_s, item_id))
-        self._write_match(conn, item_id, r, again=True)
+        self._write_match(conn, item_id, r, match, again=True)
         # Re-file the clustering keys under the new text.
         conn.executemany(
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
