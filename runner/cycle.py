@@ -238,7 +238,9 @@ class Pipeline:
         )
         fresh: list[tuple[StoryView, tuple[str, ...]]] = []
         pairs = list(zip(items, results, strict=True))
-        stored = await self.writes.run(partial(self.store.ingest_many, pairs, kinds, ready))
+        stored = await self.writes.run(
+            partial(self.store.ingest_many, pairs, kinds, ready), size=len(pairs)
+        )
         for outcome in stored:
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))

@@ -4,9 +4,10 @@ one transaction.
 A poll's reports were one transaction each, and so was each poll's health. When many polls
 finish together (a first cycle, a morning burst), the store's thread is the busiest part of
 the flow, and each transaction rewrote the index pages its poll touched. `Writes.run(job)`
-queues a job (a store call: `ingest_many`, `save_health`) and flushes the queue `linger`
-seconds after its first job (at once when `max_jobs` are waiting), so that the jobs queued in
-the meantime share one BEGIN ... COMMIT (those past `max_jobs` go in the next turn). Index
+queues a job (a store call: `ingest_many`, `save_health`) of a given `size` (the reports it
+writes) and flushes the queue `linger` seconds after its first job (at once when `max_size` is
+waiting), so that the jobs queued in the meantime share one BEGIN ... COMMIT (those past
+`max_size` go in the next turn: a batch holds the event loop while it is written). Index
 pages that several polls touch are then written once, and SQLite's page cache keeps them
 between statements (a 20-poll transaction costs a fifth less a report than one poll's). A
 report waits at most `linger` for it.
@@ -33,18 +34,19 @@ from storage.store import Store
 
 T = TypeVar("T")
 _Job = tuple[Callable[[], Any], "asyncio.Future[Any]"]
-MAX_JOBS = 32  # per transaction: a batch blocks the event loop while it is written
+MAX_SIZE = 320  # reports a transaction (a first cycle's longest batch held the loop ~0.5 s)
 LINGER_S = 0.2  # how long the first write of a batch waits for others
 
 
 class Writes:
     """The one queue of writes to `store` from the event loop (not thread-safe)."""
 
-    def __init__(self, store: Store, max_jobs: int = MAX_JOBS, linger: float = LINGER_S) -> None:
+    def __init__(self, store: Store, max_size: int = MAX_SIZE, linger: float = LINGER_S) -> None:
         self.store = store
-        self.max_jobs = max_jobs
+        self.max_size = max_size
         self.linger = linger
-        self._queue: list[_Job] = []
+        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any], int]] = []
+        self._queued = 0  # the size of what is queued
         self._flush_at: asyncio.TimerHandle | asyncio.Handle | None = None
         self._soon = False  # the scheduled flush runs in the next turn
         self._closed = False
@@ -52,15 +54,16 @@ class Writes:
         self.jobs = 0
         self.longest_s = 0.0  # the longest a batch held the event loop
 
-    async def run(self, job: Callable[[], T]) -> T:
-        """Run `job` (a call into the store) in the next batch; its result once committed.
-        StoreError once `close` was called."""
+    async def run(self, job: Callable[[], T], size: int = 1) -> T:
+        """Run `job` (a call into the store, writing `size` reports) in the next batch; its
+        result once committed. StoreError once `close` was called."""
         if self._closed:
             raise StoreError("the store is closing: no more writes")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.append((job, future))
-        self._schedule(loop, soon=len(self._queue) >= self.max_jobs)
+        self._queue.append((job, future, max(1, size)))
+        self._queued += max(1, size)
+        self._schedule(loop, soon=self._queued >= self.max_size)
         return await future
 
     async def close(self) -> None:
@@ -85,10 +88,16 @@ class Writes:
 
     def _flush(self) -> None:
         self._flush_at = None
-        batch, self._queue = self._queue[: self.max_jobs], self._queue[self.max_jobs :]
-        if self._queue and not self._closed:  # queued before this flush, past `max_jobs`
+        taken, size = 0, 0
+        for _, _, job_size in self._queue:
+            if taken and size + job_size > self.max_size:
+                break
+            taken, size = taken + 1, size + job_size
+        batch = [(job, future) for job, future, _ in self._queue[:taken] if not future.done()]
+        self._queue = self._queue[taken:]
+        self._queued -= size
+        if self._queue and not self._closed:  # queued before this flush, past `max_size`
             self._schedule(asyncio.get_running_loop(), soon=True)
-        batch = [(job, future) for job, future in batch if not future.done()]
         if not batch:
             return
         started = time.perf_counter()

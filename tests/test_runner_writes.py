@@ -49,7 +49,7 @@ async def test_writes_queued_together_share_one_transaction(store: Store) -> Non
 
 
 async def test_a_full_batch_goes_at_once_and_the_rest_follow(store: Store) -> None:
-    writes = Writes(store, max_jobs=4, linger=60.0)  # a linger never reached
+    writes = Writes(store, max_size=4, linger=60.0)  # a linger never reached
     names = [f"s{i}" for i in range(10)]
     results = await asyncio.wait_for(
         asyncio.gather(*(writes.run(health_job(store, n)) for n in names)), timeout=30
@@ -57,6 +57,20 @@ async def test_a_full_batch_goes_at_once_and_the_rest_follow(store: Store) -> No
     assert results == names
     assert writes.batches == 3  # 4 + 4 + 2
     assert saved(store) == set(names)
+
+
+async def test_a_batch_holds_at_most_max_size_reports(store: Store) -> None:
+    writes = Writes(store, max_size=50, linger=60.0)
+    sizes = [30, 30, 10, 60, 1]  # batches: 30 | 30 + 10 | 60 (alone, larger than 50) | 1
+    names = [f"s{i}" for i in range(len(sizes))]
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            *(writes.run(health_job(store, n), size=k) for n, k in zip(names, sizes, strict=True))
+        ),
+        timeout=30,
+    )
+    assert results == names
+    assert writes.batches == 4 and saved(store) == set(names)
 
 
 async def test_a_failing_write_rolls_back_alone(store: Store) -> None:
