@@ -89,8 +89,8 @@ def parse_and_prepare(
 def taken(
     extra: object, items: Sequence[Item], generation: int
 ) -> tuple[list[MatchResult], list[Prepared | None]] | None:
-    """The matches and rows a poll's outcome carries for `items` under rules of
-    `generation`, or None (the pipeline matches them itself)."""
+    """The matches and what was prepared that a poll's outcome carries for `items` under rules
+    of `generation`, or None (the pipeline matches them itself)."""
     if not isinstance(extra, Prework) or extra.generation != generation:
         return None
     if len(extra.done) != len(items):

@@ -29,6 +29,7 @@ from storage.delivery_records import (
     read_subscriber,
 )
 from storage.records import iso, parse_iso
+from storage.transactions import rollback
 
 _UNSET: Any = object()
 
@@ -58,12 +59,8 @@ class DeliveryStore:
                 self.conn.execute(sql, params)
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._rollback()
+            rollback(self.conn)
             raise StoreError(f"delivery store write failed: {exc}") from exc
-
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
 
     # -- subscribers ----------------------------------------------------------------------------
 
@@ -277,7 +274,7 @@ class DeliveryStore:
                         (chat_id, story_id, outbox_id, iso(now)),
                     )
                     if claimed.rowcount == 0:
-                        self._rollback()
+                        rollback(self.conn)
                         return []
             if digest_at is not None:
                 self.conn.execute(
@@ -286,7 +283,7 @@ class DeliveryStore:
                 )
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._rollback()
+            rollback(self.conn)
             raise StoreError(f"cannot enqueue for chat {chat_id}: {exc}") from exc
         return ids
 

@@ -44,7 +44,7 @@ class Identity:
     canon: str  # canonical URL ("" without one)
     keys: tuple[tuple[int, str], ...]  # identity keys with their kinds
     digest: str  # content hash of title, summary and text
-    made_from: tuple[str, ...] = ()  # `identity_inputs` of the report it was made from
+    made_from: tuple[str, ...]  # `identity_inputs` of the report it was made from
 
 
 @dataclass(frozen=True)

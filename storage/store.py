@@ -39,14 +39,7 @@ from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_writes
 from storage.candidates import candidates, file_cluster_keys
 from storage.checkpoint import Checkpointer
-from storage.prepare import (
-    Identity,
-    Prepared,
-    Rows,
-    rows,
-    taken_identity,
-    taken_rows,
-)
+from storage.prepare import Identity, Prepared, Rows, rows, taken_identity, taken_rows
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
 from storage.rows import (
     CONTENT_COLUMNS,
@@ -55,7 +48,7 @@ from storage.rows import (
     identity_keys,
     new_story_view,
 )
-from storage.transactions import Transactions
+from storage.transactions import transaction
 from stories.cluster import Features, decide
 
 CACHE_KIB = 64 * 1024  # the writer connection's page cache
@@ -88,7 +81,6 @@ class Store:
         self.conn: sqlite3.Connection = db.conn
         self.clock = clock
         self.settings = settings or Stories()
-        self._transactions = Transactions(self.conn)
         # Enough page cache for the indexes a poll's writes touch (SQLite's default is 2 MB).
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._checkpointer: Checkpointer | None = None
@@ -122,7 +114,7 @@ class Store:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; inside an open transaction, part of it (see
         storage.transactions)."""
-        return self._transactions.transaction()
+        return transaction(self.conn)
 
     # -- ingest -------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-"""Transactions on the store's connection: BEGIN IMMEDIATE ... COMMIT.
+"""Transactions on the state database's connection: BEGIN IMMEDIATE ... COMMIT, and ROLLBACK.
 
-Outside a transaction, `transaction()` begins one (IMMEDIATE: the write lock is taken at once,
+Outside a transaction, `transaction(conn)` begins one (IMMEDIATE: the write lock is taken at once,
 so a busy database fails at BEGIN, not halfway) and commits it; any exception rolls it back,
 and sqlite errors come out as StoreError, a failed COMMIT included. Inside an open transaction
 (a batch of writes, runner.writes) it joins it: an exception goes on to the outermost, which
@@ -20,34 +20,31 @@ from contextlib import contextmanager
 from core.errors import StoreError
 
 
-class Transactions:
-    """Transactions on one connection (used from one thread)."""
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT on `conn`, or part of the transaction already open."""
+    if conn.in_transaction:
+        yield conn
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot start a transaction: {exc}") from exc
+    try:
+        yield conn
+    except BaseException as exc:
+        rollback(conn)
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"state database error: {exc}") from exc
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        rollback(conn)
+        raise StoreError(f"cannot commit: {exc}") from exc
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot start a transaction: {exc}") from exc
-        try:
-            yield self.conn
-        except BaseException as exc:
-            self._rollback()
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"state database error: {exc}") from exc
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise StoreError(f"cannot commit: {exc}") from exc
-
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+def rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK, unless SQLite already rolled the transaction back by itself."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
