@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import load_rules, parse_rules  # importable: path set up above
+from core.text import normalize
 from matching.engine import Matcher
-from matching.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 

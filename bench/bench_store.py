@@ -34,12 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.clock import FixedClock
 from core.items import Item
-from matching.normalize import normalize
+from core.text import normalize
 from matching.result import Hit, MatchResult, TopicResult
 from storage.db import open_state
 from storage.rows import content_hash, identity_keys
 from storage.store import Store
-from stories.cluster import Features, index_keys, sketches
+from stories.cluster import Features, lsh_keys, sketches
 from stories.fingerprint import lead, numbers
 
 END = datetime(2026, 8, 13, 12, 0, tzinfo=UTC)
@@ -282,8 +282,7 @@ def fill(store: Store, gen: Generator, n_items: int, full_index: bool) -> float:
                 minhash=signature,
             )
             feats = f.to_json()
-            lsh, pairs = index_keys(f)
-            batch["cluster"] += [(k, i, int(f.ts)) for k in (*lsh, *pairs)]
+            batch["cluster"] += [(k, i, int(f.ts)) for k in lsh_keys(f)]
         elif full_index:
             tsi = int(when.timestamp())
             batch["cluster"] += [(rng.getrandbits(63), i, tsi) for _ in range(16)]

@@ -16,12 +16,11 @@ from config import sections
 from config.model import ENTITY_KINDS, Entity, Group, Rules, Term, Topic
 from config.yamlnodes import Reader, compose, did_you_mean
 from core.errors import RulesError, RulesIssue
-from matching.normalize import normalize
+from core.text import MIN_STEM, normalize
 
 TOP_KEYS = ("version", "entities", "topics", "sources", "fetch", "delivery", "access", "stories")
-ENTITY_KEYS = ("kind", "label", "aliases", "ambiguous", "not_in", "corroborated_by")
+ENTITY_KEYS = ("kind", "label", "aliases", "ambiguous", "not_in", "corroborated_by", "within")
 TOPIC_KEYS = ("title", "alert", "threshold", "terms", "require", "near", "exclude")
-MIN_STEM = 3
 
 
 def load_rules(path: str | Path) -> Rules:
@@ -108,6 +107,7 @@ def _entities(reader: Reader, node: Node) -> dict[str, Entity]:
     entries = reader.mapping(node, "entities")
     out: dict[str, Entity] = {}
     corroborations: dict[str, Node] = {}
+    containers: dict[str, Node] = {}
     for eid, (key_node, value_node) in (entries or {}).items():
         if reader.ident(key_node, "entity id") is None:
             continue
@@ -127,6 +127,8 @@ def _entities(reader: Reader, node: Node) -> dict[str, Entity]:
         out[eid] = Entity(eid, kind, labels, aliases, ambiguous, not_in)
         if "corroborated_by" in fields:
             corroborations[eid] = fields["corroborated_by"][1]
+        if "within" in fields:
+            containers[eid] = fields["within"][1]
     # Resolved once every entity is known: a list may name an entity defined further down.
     for eid, node in corroborations.items():
         what = f"entity '{eid}': corroborated_by"
@@ -138,7 +140,31 @@ def _entities(reader: Reader, node: Node) -> dict[str, Entity]:
         if not out[eid].ambiguous:
             reader.error(node, f"{what} needs 'ambiguous:' spellings")
         out[eid] = replace(out[eid], corroborated_by=tuple(refs))
+    for eid, node in containers.items():
+        what = f"entity '{eid}': within"
+        ref = _entity_ref(reader, node, out, what)
+        if ref is None:
+            continue
+        if out[eid].kind != "place" or out[ref].kind != "place":
+            reader.error(
+                node, f"{what}: only a place lies within a place ('{ref}' is {out[ref].kind})"
+            )
+        elif ref == eid or _contains(out, eid, ref):
+            reader.error(node, f"{what}: '{ref}' lies within '{eid}' already (a loop)")
+        else:
+            out[eid] = replace(out[eid], within=ref)
     return out
+
+
+def _contains(entities: dict[str, Entity], outer: str, inner: str) -> bool:
+    """Whether `inner` lies (through `within` links already set) inside `outer`."""
+    seen: set[str] = set()
+    while inner and inner not in seen:
+        seen.add(inner)
+        inner = entities[inner].within
+        if inner == outer:
+            return True
+    return False
 
 
 def _labels(reader: Reader, entry: tuple[Node, Node] | None, what: str) -> dict[str, str]:

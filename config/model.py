@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.entities import EntityKinds
+
 LANGS = ("ar", "fr", "en", "ru")
-ENTITY_KINDS = ("person", "organisation", "place", "theme", "other")
+ENTITY_KINDS = ("person", "organisation", "place", "region", "theme", "event", "other")
 SOURCE_KINDS = ("rss", "gdelt", "google_news", "telegram_channel", "file")
 AlertMode = Literal["instant", "digest"]
 
@@ -23,6 +25,10 @@ class Entity:
     `aliases` count on their own; `ambiguous` aliases count only when another entity of the same
     topic is found in the document; `not_in` lists phrases that contain an alias but mean
     something else ("Richard Wagner", "Niger State"): an alias inside such a phrase never counts.
+    An entity of kind `event` names a kind of happening (a coup, a visit): its spellings form a
+    layer of their own in matching, and story clustering compares reports by them. `within` is
+    the place a place lies in (Benghazi within Libya), so that clustering takes a report naming
+    the city as naming the country too.
     """
 
     id: str
@@ -32,6 +38,7 @@ class Entity:
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
     not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corroborated_by: tuple[str, ...] = ()  # when set, only these entities corroborate
+    within: str = ""  # the id of the place this place lies in ("" when none)
 
     def label(self, lang: str) -> str:
         """The entity's name for a reader of `lang` (falls back to English, then the id)."""
@@ -127,11 +134,24 @@ class Access:
 
 
 @dataclass(frozen=True)
+class Surge:
+    """A story of a digest-only topic pushed at once: `outlets` outlets in at least
+    `languages` languages within `within_hours` of its first report."""
+
+    outlets: int = 5
+    languages: int = 2
+    within_hours: float = 6.0
+
+
+@dataclass(frozen=True)
 class Stories:
-    """Clustering and retention."""
+    """Clustering, alert editing, surges and retention."""
 
     window_hours: float = 48.0
     similarity: float = 0.55
+    event_score: float = 4.0  # what a report must score against a story to join it
+    edit_within_hours: float = 24.0  # how long a sent alert is edited as outlets join
+    surge: Surge | None = field(default_factory=Surge)  # None: never
     retention_days: float = 90.0
 
 
@@ -146,6 +166,10 @@ class Rules:
     access: Access = field(default_factory=Access)
     stories: Stories = field(default_factory=Stories)
 
-    def entity_kinds(self) -> dict[str, str]:
-        """Entity id -> kind (person, place, organisation, ...), as the store files them."""
-        return {e.id: e.kind for e in self.entities.values()}
+    def entity_kinds(self) -> EntityKinds:
+        """Entity id -> kind (person, place, organisation, ...), as the store files them, with
+        the places each place lies in."""
+        return EntityKinds(
+            {e.id: e.kind for e in self.entities.values()},
+            {e.id: e.within for e in self.entities.values() if e.within},
+        )

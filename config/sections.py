@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode
 
-from config.model import SOURCE_KINDS, Access, Delivery, Fetch, Source, Stories, Topic
+from config.model import SOURCE_KINDS, Access, Delivery, Fetch, Source, Stories, Surge, Topic
 from config.yamlnodes import LANG_RE, Reader, did_you_mean
 
 # What each kind of source reads, and whether `url` is the thing read or an optional endpoint.
@@ -152,7 +152,7 @@ _allowed = {
         "max_stories_per_digest",
     ),
     "access": ("mode", "admins", "allow"),
-    "stories": ("window", "similarity", "retention"),
+    "stories": ("window", "similarity", "event_score", "edit_within", "surge", "retention"),
 }
 
 
@@ -289,8 +289,37 @@ def stories(reader: Reader, entry: tuple[Node, Node] | None) -> Stories:
         if sim is not None and sim >= 1:
             reader.error(f["similarity"][1], "stories: similarity is a fraction between 0 and 1")
         changes["similarity"] = sim
+    if "event_score" in f:
+        changes["event_score"] = reader.number(f["event_score"][1], "stories: event_score")
+    if "edit_within" in f:
+        edit = reader.duration(f["edit_within"][1], "stories: edit_within")
+        changes["edit_within_hours"] = edit / 3600 if edit is not None else None
+    off = "surge" in f and _off(f["surge"][1])
+    if "surge" in f and not off:
+        changes["surge"] = _surge(reader, f["surge"][1])
     result: Stories = _apply(base, changes)
-    return result
+    return replace(result, surge=None) if off else result
+
+
+def _off(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and str(node.value).lower() in ("off", "false", "no")
+
+
+def _surge(reader: Reader, node: Node) -> Surge | None:
+    """`surge: {outlets: 5, languages: 2, within: 6h}` (`surge: off` is read by the caller)."""
+    fields_ = reader.mapping(node, "stories: surge", ("outlets", "languages", "within"))
+    if fields_ is None:
+        return None
+    changes: dict[str, Any] = {}
+    if "outlets" in fields_:
+        changes["outlets"] = reader.integer(fields_["outlets"][1], "stories: surge: outlets")
+    if "languages" in fields_:
+        changes["languages"] = reader.integer(fields_["languages"][1], "stories: surge: languages")
+    if "within" in fields_:
+        within = reader.duration(fields_["within"][1], "stories: surge: within")
+        changes["within_hours"] = within / 3600 if within else None
+    surge: Surge = _apply(Surge(), changes)
+    return surge
 
 
 def _apply(base: Any, changes: dict[str, Any]) -> Any:

@@ -16,13 +16,9 @@ from typing import Any, Literal
 import ahocorasick
 
 from config.model import Rules, Term, Topic
-from matching.normalize import normalize
+from core.text import normalize, proclitic_forms
 
 Role = Literal["alias", "ambiguous", "block", "keyword"]
-
-_SINGLE = ("و", "ف", "ب", "ل", "ك")
-_PAIRS = ("وب", "ول", "وك", "فب", "فل", "فك")
-PROCLITICS = _SINGLE + _PAIRS
 
 
 @dataclass(frozen=True)
@@ -41,24 +37,13 @@ class Pattern:
     hit_owner: str  # entity or keyword, whichever is set
 
 
-def _is_arabic(word: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" for ch in word)
-
-
 def key_forms(spelling: str) -> list[tuple[str, bool]]:
     """The automaton keys for one spelling, with whether it ends in a wildcard."""
     wildcard = spelling.endswith("*")
     words = normalize(spelling[:-1] if wildcard else spelling).split()
     if not words:
         return []
-    first = words[0]
-    firsts = [first]
-    if _is_arabic(first):
-        for prefix in PROCLITICS:
-            if prefix.endswith("ل") and first.startswith("ال"):
-                firsts.append(prefix + first[1:])  # ل + الجيش -> للجيش
-            else:
-                firsts.append(prefix + first)
+    firsts = [words[0], *proclitic_forms(words[0])]
     tail = " ".join(words[1:])
     out = []
     for head in firsts:
@@ -107,6 +92,8 @@ class Compiled:
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
+        # Entities of kind event: their hits form a layer of their own (see matching.engine).
+        self.events = frozenset(e.id for e in rules.entities.values() if e.kind == "event")
         table: dict[str, list[Pattern]] = defaultdict(list)
 
         def add(role: Role, owner: str, key: str, lang: str, spelling: str) -> None:

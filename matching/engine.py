@@ -2,9 +2,10 @@
 
 Pure: text in, `MatchResult` out. The steps: normalise title and text with the one normaliser;
 run the single automaton over the words; drop hits inside a `not_in` phrase and hits contained in
-a longer hit of another entity ("Africa" inside "Africa Corps"); count ambiguous aliases only
-when another entity of the same topic corroborates them; then per topic sum the weights of the
-distinct terms found and check threshold, `require` groups, the `near` window and `exclude`.
+a longer hit of another entity of the same layer ("Africa" inside "Africa Corps"; entities of
+kind event are a layer of their own); count ambiguous aliases only when another entity of the
+same topic corroborates them; then per topic sum the weights of the distinct terms found and
+check threshold, `require` groups, the `near` window and `exclude`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import replace
 
 from config.model import Rules, Topic
 from core.items import Item
+from core.text import normalize
 from matching.compile import Compiled, Pattern
-from matching.normalize import normalize
 from matching.result import Hit, MatchResult, TopicResult
 
 SNIPPET_WORDS = 6
@@ -40,7 +41,7 @@ class Matcher:
         title_words = normalize(title).split()
         words = title_words + normalize(text).split()
         raw_hits, blocks = self._scan(words, len(title_words))
-        hits = _resolve(raw_hits, blocks)
+        hits = _resolve(raw_hits, blocks, self.compiled.events)
         if snippets and hits:
             hits = _with_snippets(hits, title, text)
         unambiguous = {h.entity for h in hits if h.entity and h.counted and not h.ambiguous}
@@ -174,12 +175,19 @@ def _window(groups: Sequence[tuple[str, ...]], found: dict[str, list[int]]) -> i
     return best
 
 
-def _resolve(hits: list[Hit], blocks: list[tuple[str, int, int]]) -> list[Hit]:
-    """Mark hits that don't count: inside a `not_in` phrase, or inside a longer entity hit."""
+def _resolve(
+    hits: list[Hit], blocks: list[tuple[str, int, int]], events: frozenset[str]
+) -> list[Hit]:
+    """Mark hits that don't count: inside a `not_in` phrase, or inside a longer entity hit of
+    the same layer (`events`, the entities of kind event, are a layer of their own)."""
     if not hits:
         return hits
     # only a hit of two words or more can contain another one
-    entity_spans = [(h.start, h.end, h.entity) for h in hits if h.entity and h.end - h.start > 1]
+    entity_spans = [
+        (h.start, h.end, h.entity, h.entity in events)
+        for h in hits
+        if h.entity and h.end - h.start > 1
+    ]
     out: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
         if hit.entity:
@@ -190,11 +198,13 @@ def _resolve(hits: list[Hit], blocks: list[tuple[str, int, int]]) -> list[Hit]:
             if blocked:
                 hit.counted, hit.why = False, "inside a not_in phrase of this entity"
             elif entity_spans:
+                layer = hit.entity in events
                 longer = next(
                     (
                         e
-                        for s, t, e in entity_spans
+                        for s, t, e, event in entity_spans
                         if e != hit.entity
+                        and event == layer
                         and s <= hit.start
                         and hit.end <= t
                         and (t - s) > (hit.end - hit.start)

@@ -1,26 +1,21 @@
 """From what a user types to a safe FTS5 query (pure).
 
-The query goes through the same `matching.normalize.normalize` as the indexed text. Every term
+The query goes through the same `core.text.normalize` as the indexed text. Every term
 is quoted, so FTS5 syntax in a user's query (`AND`, `"`, `(`, `-`, `:`, `^`) is searched for as
 words and can never raise a syntax error. Supported: words (all must occur), "quoted phrases",
 a trailing `*` for a prefix (`wagn*`, a stem of 3 letters or more). An Arabic word also matches
 with the proclitics Arabic glues to it (و ف ب ل ك and their pairs; لل for a word starting
-with ال), as the matcher does. A token with punctuation inside ("d'Haftar") is a phrase.
+with ال): the forms `core.text.proclitic_forms` gives the matcher too. A token with
+punctuation inside ("d'Haftar") is a phrase.
 """
 
 from __future__ import annotations
 
 import re
 
-from matching.normalize import normalize
+from core.text import MIN_STEM, normalize, proclitic_forms
 
-MIN_STEM = 3
-PROCLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
 _TOKEN = re.compile(r'"([^"]*)"(\*?)|(\S+)')
-
-
-def _is_arabic(word: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in word)
 
 
 def _quote(text: str) -> str:
@@ -30,12 +25,7 @@ def _quote(text: str) -> str:
 def _variants(words: list[str]) -> list[str]:
     """The phrase, plus its proclitic forms when its first word is Arabic."""
     first, rest = words[0], words[1:]
-    forms = [first]
-    if _is_arabic(first):
-        forms += [p + first for p in PROCLITICS]
-        if first.startswith("ال") and len(first) > 2:
-            forms.append("لل" + first[2:])
-    return [" ".join([f, *rest]) for f in forms]
+    return [" ".join([f, *rest]) for f in (first, *proclitic_forms(first))]
 
 
 def fts_query(query: str) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.items import Item
-from matching.normalize import normalize
+from core.text import normalize
 from matching.result import MatchResult
 from storage.records import epoch
 from storage.rows import (
@@ -32,7 +32,7 @@ from storage.rows import (
     identity_keys,
     item_canonical,
 )
-from stories.cluster import Features, build_features, index_keys
+from stories.cluster import Features, build_features, lsh_keys
 
 _HASH_AT = CONTENT_COLUMNS.index("content_hash")
 
@@ -53,7 +53,6 @@ class Rows:
 
     feats: Features  # clustering features
     lsh: tuple[int, ...]  # LSH band keys
-    ents: tuple[int, ...]  # entity-pair keys
     content: tuple[str, str, str, str, str | None, str, str, str, str]  # CONTENT_COLUMNS values
     fts_body: str  # the normalised body for the full-text index
 
@@ -90,11 +89,9 @@ def identify(item: Item) -> Identity:
 def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: float) -> Rows:
     """The rows of `item` as matched by `match` (`ts`: the report's time for clustering)."""
     feats = build_features(item, match, entity_kinds, ts)
-    lsh, ents = index_keys(feats)
     return Rows(
         feats=feats,
-        lsh=tuple(lsh),
-        ents=tuple(ents),
+        lsh=tuple(lsh_keys(feats)),
         content=content_values(item, match, feats),
         fts_body=normalize(item.text or item.summary),
     )

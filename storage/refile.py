@@ -1,6 +1,7 @@
-"""One-off tasks the store runs when it opens, queued by migrations in `store_tasks`: today,
-re-filing the clustering index (`cluster_keys`) from the stored features after the way its keys
-are computed changed (migration 0003).
+"""One-off tasks the store runs when it opens, queued by migrations in `store_tasks`:
+re-filing the near-duplicate index (`cluster_keys`) from the stored features after the way its
+keys are computed changed (migration 0003), and building the profiles of recent stories when
+event clustering came (migration 0005).
 
 Each task runs in one transaction with the removal of its row, so a crash part-way leaves it
 queued and it runs again, whole, at the next start.
@@ -12,12 +13,15 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from core.log import event
+from storage import story_index
 from storage.candidates import file_cluster_keys
 from storage.records import iso
 from storage.rows import all_keys
 from stories.cluster import Features
+from stories.profile import Report, StoryProfile
 
 REFILE = "refile_cluster_keys"
+PROFILES = "build_story_profiles"
 
 
 def pending(conn: sqlite3.Connection) -> set[str]:
@@ -48,3 +52,26 @@ def refile_cluster_keys(conn: sqlite3.Connection, now: datetime, window_hours: f
     conn.execute("DELETE FROM store_tasks WHERE name = ?", (REFILE,))
     event("refile", "storage", items=count)
     return count
+
+
+def build_story_profiles(conn: sqlite3.Connection, now: datetime, window_hours: float) -> int:
+    """Profile every story with a report first seen in the last two clustering windows, from
+    its reports' stored features, and count their word stems; returns the stories profiled.
+    The caller holds the transaction."""
+    since = iso(now - timedelta(hours=2 * window_hours))
+    built: dict[int, StoryProfile] = {}
+    stats = story_index.TermStats(conn)
+    for item_id, story_id, text in conn.execute(
+        "SELECT i.id, si.story_id, i.features FROM items i"
+        " JOIN story_items si ON si.item_id = i.id"
+        " WHERE i.first_seen >= ? AND i.features != '{}' ORDER BY i.id",
+        (since,),
+    ).fetchall():
+        report = Report.of(Features.from_json(item_id, story_id, text))
+        built.setdefault(story_id, StoryProfile(story_id)).add(report)
+        stats.count(report.lang, report.terms.keys())
+    for profile in built.values():
+        story_index.save(conn, profile)
+    conn.execute("DELETE FROM store_tasks WHERE name = ?", (PROFILES,))
+    event("profiles", "storage", stories=len(built))
+    return len(built)

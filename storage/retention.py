@@ -15,9 +15,10 @@ def prune(
     conn: sqlite3.Connection, now: datetime, retention_days: float, window_hours: float
 ) -> int:
     """Delete items last seen more than `retention_days` before `now` (with their matches,
-    keys and full-text rows); drop clustering keys and features older than twice the window
-    (clustering never looks further back); delete stories left without items unless a
-    delivery record references them. Returns items deleted. Runs in the caller's transaction."""
+    keys and full-text rows); drop clustering keys, features and story profiles older than
+    twice the window (clustering never looks further back); delete stories left without
+    items unless a delivery record references them. Returns items deleted. Runs in the
+    caller's transaction."""
     cutoff = iso(now - timedelta(days=retention_days))
     window_floor = int(epoch(now) - 2 * window_hours * 3600)
     keep = story_references(conn)
@@ -27,6 +28,9 @@ def prune(
     )
     deleted = conn.execute("DELETE FROM items WHERE last_seen < ?", (cutoff,)).rowcount
     conn.execute("DELETE FROM cluster_keys WHERE ts < ?", (window_floor,))
+    # A story whose latest member is older than twice the window can receive no more members.
+    conn.execute("DELETE FROM story_keys WHERE ts < ?", (window_floor,))
+    conn.execute("DELETE FROM story_profiles WHERE last_ts < ?", (window_floor,))
     # Clustering features are only read while an item is in the window: clear them after it
     # (a band of FEATURE_BAND_DAYS, so that a prune at least that often reaches every item).
     floor_iso = iso(datetime.fromtimestamp(window_floor, UTC))
@@ -56,7 +60,7 @@ def prune(
 def story_references(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, column) of every foreign key onto stories(id) outside this module's own tables
     (the delivery tables: outbox, deliveries, ...)."""
-    own = {"stories", "story_items", "story_topics"}
+    own = {"stories", "story_items", "story_topics", "story_profiles"}
     refs = []
     tables = [
         r[0]

@@ -10,11 +10,11 @@ from hashlib import blake2b
 
 from core.items import Item
 from core.story import StoryItemView, StoryView
-from matching.normalize import normalize
+from core.text import normalize
 from matching.result import MatchResult
 from storage.records import iso, iso_or_none, parse_iso
 from stories.canonical import canonical_url
-from stories.cluster import Features, index_keys
+from stories.cluster import Features, lsh_keys
 from stories.fingerprint import key64, title_fingerprint
 
 MIN_TITLE_WORDS = 4  # shorter titles ("Live", "News in brief") are not identity keys
@@ -116,5 +116,5 @@ def content_values(
 
 
 def all_keys(f: Features) -> list[int]:
-    lsh, ents = index_keys(f)
-    return [*lsh, *ents]
+    """The near-duplicate index keys of a report."""
+    return lsh_keys(f)

@@ -30,14 +30,15 @@ import sqlite_utils
 
 from config.model import Stories
 from core.clock import Clock
+from core.entities import within_of
 from core.errors import StoreError
 from core.health import SourceHealth
 from core.items import Item
 from core.log import LOGGER, event
 from core.story import StoryView
 from matching.result import MatchResult
-from storage import health, queries, refile, retention, story_writes
-from storage.candidates import candidates, file_cluster_keys
+from storage import health, queries, refile, retention, story_index, story_writes
+from storage.candidates import file_cluster_keys
 from storage.checkpoint import Checkpointer
 from storage.prepare import Identity, Prepared, Rows, rows, taken_identity, taken_rows
 from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
@@ -48,8 +49,10 @@ from storage.rows import (
     identity_keys,
     new_story_view,
 )
+from storage.story_index import TermStats
+from storage.story_join import file_report
 from storage.transactions import transaction
-from stories.cluster import Features, decide
+from stories.cluster import Features
 
 CACHE_KIB = 64 * 1024  # the writer connection's page cache
 _KEY_RANK = {"url": 0, "guid": 1, "title": 2}
@@ -81,6 +84,7 @@ class Store:
         self.conn: sqlite3.Connection = db.conn
         self.clock = clock
         self.settings = settings or Stories()
+        self.terms = TermStats(self.conn)  # word stems' frequencies, read through a cache
         # Enough page cache for the indexes a poll's writes touch (SQLite's default is 2 MB).
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._checkpointer: Checkpointer | None = None
@@ -89,12 +93,18 @@ class Store:
             # The WAL is copied back by a thread of its own, not inside an ingest's COMMIT.
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = Checkpointer(path).start()
-        missing = {"items", "stories", "items_fts", "cluster_keys"} - set(db.table_names())
+        missing = {"items", "stories", "items_fts", "cluster_keys", "story_profiles"} - set(
+            db.table_names()
+        )
         if missing:
             raise StoreError(f"the state database is not migrated (missing {sorted(missing)})")
-        if refile.REFILE in refile.pending(self.conn):
+        tasks = refile.pending(self.conn)
+        if refile.REFILE in tasks:
             with self.transaction() as conn:
                 refile.refile_cluster_keys(conn, clock.now(), self.settings.window_hours)
+        if refile.PROFILES in tasks:
+            with self.transaction() as conn:
+                refile.build_story_profiles(conn, clock.now(), self.settings.window_hours)
 
     def close(self) -> None:
         """Stop the checkpoint thread, checkpoint what is left, close the connection."""
@@ -157,7 +167,7 @@ class Store:
             is_new, updated = True, False
             new = taken_rows(item, match, entity_kinds, now, ident, ready)
             item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
-                conn, item, match, ident, new, now
+                conn, item, match, ident, new, now, within_of(entity_kinds)
             )
         view: Callable[[], StoryView | None]
         if story_is_new:
@@ -254,9 +264,9 @@ class Store:
         ident: Identity,
         r: Rows,
         now: datetime,
+        within: Mapping[str, str],
     ) -> tuple[int, int, bool, tuple[str, ...], str]:
         now_s = iso(now)
-        feats, ts = r.feats, r.feats.ts
         cur = conn.execute(
             _INSERT_ITEM, (item.source, item.url, ident.canon, item.guid, now_s, now_s, *r.content)
         )
@@ -264,29 +274,24 @@ class Store:
         assert item_id is not None  # an INSERT always sets it
         self._file_keys(conn, item_id, ident.keys, now)
         self._write_match(conn, item_id, r, match, again=False)
-        lsh, ents = r.lsh, r.ents
-        decision = decide(
-            feats,
-            candidates(conn, lsh, ents, ts, feats.lang, self.settings.window_hours),
-            self.settings.window_hours,
-            self.settings.similarity,
+        filed = file_report(
+            conn, item_id, item, match, r.feats, r.lsh, self.settings, self.terms, within, now_s
         )
-        file_cluster_keys(conn, item_id, [*lsh, *ents], ts)
-        if decision is None:
-            story_id = story_writes.new_story(conn, item_id, item, match, now_s)
-            story_is_new, reason, score = True, "new story", None
-        else:
-            story_id = decision.story_id
-            story_writes.join_story(conn, story_id, item, match, now_s)
-            story_is_new, score = False, decision.score
-            reason = f"{decision.kind} of item {decision.item_id}: {decision.why}"
         conn.execute(
             "INSERT INTO story_items(item_id, story_id, reason, score, joined_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (item_id, story_id, reason, score, now_s),
+            (item_id, filed.story_id, filed.reason, filed.score, now_s),
         )
-        new_topics = story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
-        return item_id, story_id, story_is_new, new_topics, reason
+        new_topics = story_writes.add_topics(conn, filed.story_id, match.matched_topics, now_s)
+        if filed.merged:  # topics the merged stories brought are the story's own now
+            new_topics = tuple(
+                dict.fromkeys(new_topics + story_writes.topics(conn, filed.story_id))
+            )
+        if new_topics:
+            story_index.add_fanout(conn, filed.story_id, "new", new_topics, now_s)
+        elif filed.grew:
+            story_index.add_fanout(conn, filed.story_id, "grew", (), now_s)
+        return item_id, filed.story_id, filed.story_is_new, new_topics, filed.reason
 
     def _seen_again(
         self,
@@ -318,12 +323,13 @@ class Store:
         r = rows(item, match, entity_kinds, old.ts)  # the time it was first filed under stays
         conn.execute(_UPDATE_ITEM, (*r.content, now_s, now_s, item_id))
         self._write_match(conn, item_id, r, match, again=True)
-        # Re-file the clustering keys under the new text.
+        # Re-file the near-duplicate keys under the new text (the story's profile keeps what
+        # the report first said).
         conn.executemany(
             "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
             [(k, item_id) for k in all_keys(old)],
         )
-        file_cluster_keys(conn, item_id, [*r.lsh, *r.ents], old.ts)
+        file_cluster_keys(conn, item_id, r.lsh, old.ts)
         if rep == item_id:
             conn.execute(
                 "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
@@ -332,7 +338,10 @@ class Store:
         else:
             conn.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (now_s, story_id))
         story_writes.join_entities(conn, story_id, match)
-        return True, story_id, story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
+        new_topics = story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
+        if new_topics:
+            story_index.add_fanout(conn, story_id, "new", new_topics, now_s)
+        return True, story_id, new_topics
 
     # -- source health ------------------------------------------------------------------------
 

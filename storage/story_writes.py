@@ -39,14 +39,16 @@ def new_story(
 
 def join_story(
     conn: sqlite3.Connection, story_id: int, item: Item, match: MatchResult, now_s: str
-) -> None:
+) -> bool:
+    """Count `item` in the story; True when it brought an outlet the story did not have."""
     row = conn.execute(
         "SELECT sources, languages, entities FROM stories WHERE id = ?", (story_id,)
     ).fetchone()
     if row is None:
         raise StoreError(f"story {story_id} is missing")
     sources, langs, ents = (json.loads(x) for x in row)
-    if item.source not in sources:
+    grew = item.source not in sources
+    if grew:
         sources.append(item.source)
     if item.lang and item.lang not in langs:
         langs.append(item.lang)
@@ -62,6 +64,7 @@ def join_story(
             story_id,
         ),
     )
+    return grew
 
 
 def add_topics(
@@ -86,3 +89,9 @@ def join_entities(conn: sqlite3.Connection, story_id: int, match: MatchResult) -
         conn.execute(
             "UPDATE stories SET entities = ? WHERE id = ?", (json.dumps(ents + extra), story_id)
         )
+
+
+def topics(conn: sqlite3.Connection, story_id: int) -> tuple[str, ...]:
+    return tuple(
+        r[0] for r in conn.execute("SELECT topic FROM story_topics WHERE story_id = ?", (story_id,))
+    )

@@ -1,33 +1,26 @@
-"""Which story a new report belongs to: the near-duplicate and cross-language decisions (pure).
+"""A report's clustering features, and the near-duplicate decision (pure).
 
 A report is described by its `Features`: normalised title and lead, the numbers it states, the
-entities the matcher counted (with their kinds, and which of them are in the title), language
-and time. `index_keys` gives the keys under which the store files a report so that candidates
-are found by lookup, never by a scan:
+entities the matcher counted (with their kinds, which of them are in the title, the order they
+first appear in, and the first place its headline names), language and time. `stories.profile`
+and `stories.events` read the same features to tell whether it reports the event of a story.
 
-- LSH band keys of a one-permutation MinHash over the title + lead character 4-grams
-  (16 bands of 3 values: a pair at Jaccard 0.55 shares a band with probability ~0.95, a pair at
-  0.1 with ~0.016);
-- entity-signature keys: one per pair of the person / place / organisation entities of the
-  report's title and lead (its "who and where"; the whole text when those name none).
+`lsh_keys` gives the LSH band keys of a one-permutation MinHash over the title + lead
+character 4-grams (16 bands of 3 values: a pair at Jaccard 0.55 shares a band with probability
+~0.95, a pair at 0.1 with ~0.016), under which the store files a report so that its copies are
+found by lookup, never by a scan.
 
 `decide(new, candidates, window_hours, similarity)` then checks each candidate and returns the
-story to join, or None:
-
-- near-duplicate: character n-gram Jaccard (title + lead, or lead alone when both leads are
-  long) at least `similarity`;
-- cross-language (the languages differ): at least 3 shared non-theme entities of title and
-  lead, among them a person or at least two places (one country alone is not an event), and a
-  Jaccard of at least 0.5 between those entity sets (background mentions further down an
-  article do not count);
-- in both cases within `window_hours` of each other, and guarded: a number in one headline that
-  the other report contradicts ("killed 12" vs "killed 40"), or different named places (each
-  names a place the other does not, one of them in its headline), keep reports apart.
+story of the one `new` is a copy of, or None: character n-gram Jaccard (title + lead, or lead
+alone when both leads are long) at least `similarity`, within `window_hours` of each other,
+and guarded: a number in one headline that the other report contradicts ("killed 12" vs
+"killed 40"), or different named places (each names a place the other does not, one of them
+in its headline), keep reports apart.
 
 A candidate whose stored MinHash sketch agrees with the new report's in fewer than 8 of 48
 positions (MIN_ESTIMATE; fewer still under a low `similarity`), for title + lead and, where
 leads alone would be compared, for the leads too, is no near-duplicate and is not compared
-n-gram by n-gram (it may still be the same event in another language).
+n-gram by n-gram.
 """
 
 from __future__ import annotations
@@ -35,13 +28,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 
+from core.entities import within_of
 from core.items import Item
-from matching.normalize import normalize
+from core.text import normalize
 from matching.result import MatchResult
 from stories.fingerprint import (
     LEAD_CHARS,
@@ -50,7 +43,6 @@ from stories.fingerprint import (
     estimate,
     gram_hashes,
     jaccard,
-    key64,
     lead,
     minhash,
     minhash_of,
@@ -59,12 +51,8 @@ from stories.fingerprint import (
     sketch,
 )
 
-ANCHOR_KINDS = frozenset({"person", "place", "organisation"})
-MAX_ENTITY_KEYS = 6  # entities used for entity-pair keys (15 keys at most)
 LEAD_WORDS = 60  # words of text after the title that count as the lead for entities
 MIN_LEAD = 80  # normalised characters: shorter leads are not compared on their own
-MIN_SHARED = 3
-MIN_ENTITY_JACCARD = 0.5
 # Below this estimated Jaccard (fewer than 8 of 48 sketch positions agree) a candidate is not
 # compared n-gram by n-gram: it shares too little with the new report. A pair at a true Jaccard
 # of 0.4 falls this low about once in 9,000 (at the default threshold, 0.55, never in practice;
@@ -89,6 +77,10 @@ class Features:
     entities: Mapping[str, str] = field(default_factory=dict)  # entity id -> kind
     title_entities: frozenset[str] = frozenset()
     lead_entities: frozenset[str] = frozenset()  # in the title or the first LEAD_WORDS words
+    # The lead entities in the order they first appear (title first), and the first place the
+    # title names, as the outermost place it lies in ("" when the title names none).
+    order: tuple[str, ...] = ()
+    head: str = ""
     sketch: bytes = b""  # stories.fingerprint.sketch of the MinHash ("" for older records)
     lead_sketch: bytes = b""  # the same of the lead alone, when it is MIN_LEAD long or more
     # The full MinHash of title + lead when computed here (not stored): its LSH band keys.
@@ -129,6 +121,8 @@ class Features:
                 "e": dict(self.entities),
                 "te": sorted(self.title_entities),
                 "le": sorted(self.lead_entities),
+                "o": list(self.order),
+                "h": self.head,
                 "s": self.sketch.hex(),
                 "ls": self.lead_sketch.hex(),
             },
@@ -151,6 +145,8 @@ class Features:
             entities=dict(d.get("e", {})),
             title_entities=frozenset(d.get("te", ())),
             lead_entities=frozenset(d.get("le", ())),
+            order=tuple(d.get("o", ())),
+            head=d.get("h", ""),
             sketch=bytes.fromhex(d.get("s", "")),
             lead_sketch=bytes.fromhex(d.get("ls", "")),
         )
@@ -158,7 +154,7 @@ class Features:
 
 @dataclass(frozen=True)
 class Decision:
-    """Join `story_id` (because of `item_id`): `kind` is near-duplicate or cross-language."""
+    """Join `story_id`: the report is a near-duplicate of its item `item_id`."""
 
     story_id: int
     item_id: int
@@ -175,18 +171,34 @@ def build_features(
     item_id: int = 0,
     story_id: int = 0,
 ) -> Features:
-    """Features of `item` as matched by `match` (`entity_kinds`: entity id -> kind)."""
+    """Features of `item` as matched by `match` (`entity_kinds`: entity id -> kind, and the
+    places a place lies in when it is a `core.entities.EntityKinds`: a report naming Benghazi
+    names Libya too)."""
+    within = within_of(entity_kinds)
     body = item.summary or item.text
     ents = {e: entity_kinds.get(e, "other") for e in match.entities}
     title = normalize(item.title)
     title_words = len(title.split())
     title_ents, lead_ents = set(), set()
-    for h in match.hits:
+    order: dict[str, None] = {}
+    head = ""
+    for h in sorted(match.hits, key=lambda h: h.start):
         if h.entity in ents and h.counted:
             if h.field == "title":
                 title_ents.add(h.entity)
+                if not head and ents[h.entity] == "place":
+                    head = _outermost(h.entity, within)
             if h.field == "title" or h.start < title_words + LEAD_WORDS:
                 lead_ents.add(h.entity)
+                order.setdefault(h.entity)
+    for place in [e for e in lead_ents if ents[e] == "place"]:
+        outer = within.get(place, "")
+        while outer and outer not in lead_ents:  # a city's country counts as named too
+            ents.setdefault(outer, "place")
+            lead_ents.add(outer)
+            if place in title_ents:
+                title_ents.add(outer)
+            outer = within.get(outer, "")
     lead_text = lead(body)
     signature, whole_sketch, lead_sketch = sketches(title, lead_text)
     return Features(
@@ -201,10 +213,20 @@ def build_features(
         entities=ents,
         title_entities=frozenset(title_ents),
         lead_entities=frozenset(lead_ents),
+        order=tuple(order),
+        head=head,
         sketch=whole_sketch,
         lead_sketch=lead_sketch,
         minhash=signature,
     )
+
+
+def _outermost(place: str, within: Mapping[str, str]) -> str:
+    seen = {place}
+    while (outer := within.get(place, "")) and outer not in seen:
+        seen.add(outer)
+        place = outer
+    return place
 
 
 def sketches(title: str, lead_text: str) -> tuple[tuple[int, ...], bytes, bytes]:
@@ -223,12 +245,6 @@ def sketches(title: str, lead_text: str) -> tuple[tuple[int, ...], bytes, bytes]
     return signature, sketch(signature), sketch(lead_signature)
 
 
-def entity_keys(f: Features) -> list[int]:
-    """One key per pair of the report's anchor entities (person, place, organisation)."""
-    anchors = sorted(e for e, k in f.core().items() if k in ANCHOR_KINDS)[:MAX_ENTITY_KEYS]
-    return [key64(f"e:{a}|{b}") for a, b in combinations(anchors, 2)]
-
-
 def grams(f: Features) -> frozenset[str]:
     """The report's character 4-grams: those of its title and of its lead."""
     return shingles(f.title) | shingles(f.lead)
@@ -237,11 +253,6 @@ def grams(f: Features) -> frozenset[str]:
 def lsh_keys(f: Features) -> list[int]:
     """The LSH band keys of the MinHash of `grams(f)`."""
     return band_keys(f.minhash or minhash((f.title, f.lead)))
-
-
-def index_keys(f: Features) -> tuple[list[int], list[int]]:
-    """(LSH band keys, entity-pair keys) under which `f` is filed and looked up."""
-    return lsh_keys(f), entity_keys(f)
 
 
 def similarity(
@@ -287,35 +298,16 @@ def places_conflict(a: Features, b: Features) -> bool:
     return bool(only_a & a.title_entities) or bool(only_b & b.title_entities)
 
 
-def cross_language(a: Features, b: Features) -> tuple[float, tuple[str, ...]] | None:
-    """(entity Jaccard, shared entities) when a and b report one event in two languages."""
-    if not a.lang or not b.lang or a.lang == b.lang:
-        return None
-    core_a, core_b = a.core(), b.core()
-    ea = {e for e, k in core_a.items() if k != "theme"}
-    eb = {e for e, k in core_b.items() if k != "theme"}
-    shared = ea & eb
-    if len(shared) < MIN_SHARED:
-        return None
-    kinds = [core_a[e] for e in shared]
-    if "person" not in kinds and kinds.count("place") < 2:
-        return None
-    score = len(shared) / len(ea | eb)
-    if score < MIN_ENTITY_JACCARD:
-        return None
-    return score, tuple(sorted(shared))
-
-
 def decide(
     new: Features,
     candidates: Iterable[Features],
     window_hours: float,
     min_similarity: float,
 ) -> Decision | None:
-    """The story `new` joins, or None for a new story. The best-scoring candidate wins;
-    a near-duplicate beats a cross-language match."""
+    """The story of the stored report that `new` is a near-duplicate of (the most similar
+    one), or None."""
     window_s = window_hours * 3600.0
-    best: tuple[int, float, float, Decision] | None = None
+    best: tuple[float, float, Decision] | None = None
     new_grams: frozenset[str] | None = None
     floor = min(MIN_ESTIMATE, min_similarity / 3)
     for c in candidates:
@@ -324,29 +316,15 @@ def decide(
         if numbers_conflict(new, c) or places_conflict(new, c):
             continue
         if _far_apart(new, c, floor):
-            sim = whole = 0.0  # no near-duplicate; the cross-language test still applies
-        else:
-            if new_grams is None:
-                new_grams = grams(new)
-            sim, whole = similarity(new, c, new_grams)
-        decision: Decision | None = None
-        rank = 0
-        if sim >= min_similarity:
-            rank = 2
-            decision = Decision(
-                c.story_id, c.item_id, "near-duplicate", sim, f"n-gram similarity {sim:.2f}"
-            )
-        else:
-            cross = cross_language(new, c)
-            if cross is not None:
-                rank = 1
-                decision = Decision(
-                    c.story_id,
-                    c.item_id,
-                    "cross-language",
-                    cross[0],
-                    f"{c.lang}/{new.lang}, shared entities: {', '.join(cross[1])}",
-                )
-        if decision is not None and (best is None or (rank, decision.score, whole) > best[:3]):
-            best = (rank, decision.score, whole, decision)
-    return best[3] if best else None
+            continue
+        if new_grams is None:
+            new_grams = grams(new)
+        sim, whole = similarity(new, c, new_grams)
+        if sim < min_similarity:
+            continue
+        decision = Decision(
+            c.story_id, c.item_id, "near-duplicate", sim, f"n-gram similarity {sim:.2f}"
+        )
+        if best is None or (decision.score, whole) > best[:2]:
+            best = (decision.score, whole, decision)
+    return best[2] if best else None

@@ -3,7 +3,7 @@ n-gram shingles (as sets of strings for exact Jaccard, as vectorised 64-bit hash
 one-permutation MinHash signatures with their LSH band keys and their small stored sketches (for
 a quick similarity estimate), and the numbers a report states.
 
-All text goes through `matching.normalize.normalize` first, so an Arabic title with or without
+All text goes through `core.text.normalize` first, so an Arabic title with or without
 diacritics, or a French one with or without accents, gives the same features. Hashes (blake2b and
 splitmix64 based) are stable across processes: they are stored in the database, so a change to
 them needs a migration that queues the clustering index's re-filing (as 0003_cluster_keys_rehash
@@ -22,7 +22,7 @@ from hashlib import blake2b
 import numpy as np
 import numpy.typing as npt
 
-from matching.normalize import normalize
+from core.text import normalize
 
 SHINGLE = 4  # characters per shingle
 BINS = 48  # MinHash values per signature (one-permutation hashing)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matching.normalize import normalize, words
+from core.text import normalize, words
 
 CASES = [
     ("Traoré", "traore"),

@@ -12,7 +12,7 @@ import pytest
 from config.model import Stories
 from core.clock import FixedClock
 from core.items import Item
-from matching.normalize import normalize
+from core.text import normalize
 from matching.result import Hit, MatchResult, TopicResult
 from storage.db import open_state
 from storage.store import Store
@@ -210,7 +210,7 @@ def test_arabic_and_french_reports_of_one_event_fold_into_one_story(
     )
     assert r_ar.story_is_new and not r_fr.story_is_new
     assert r_fr.story_id == r_ar.story_id
-    assert "cross-language" in r_fr.reason and "saddam_haftar" in r_fr.reason
+    assert "same event" in r_fr.reason and "saddam_haftar" in r_fr.reason
     assert r_fr.story.languages == ("ar", "fr")
     assert r_fr.story.sources == ("Al Jazeera Arabic", "RFI Afrique")
 
@@ -383,5 +383,5 @@ def test_with_the_real_matcher_and_rules(store: Store) -> None:
         published=T0 + timedelta(hours=1),
     )
     r_ar, r_fr, r_en = (store.ingest(it, matcher.match_item(it), kinds) for it in (ar, fr, en))
-    assert r_fr.story_id == r_ar.story_id and "cross-language" in r_fr.reason
+    assert r_fr.story_id == r_ar.story_id and "same event" in r_fr.reason
     assert r_en.story_is_new

@@ -1,4 +1,8 @@
-"""The one text normaliser, applied alike to rule aliases, report text and search queries.
+"""The one home of text rules shared by matching, search and story clustering: the normaliser,
+applied alike to rule aliases, report text and search queries, and the Arabic word forms built
+on it (the proclitics Arabic glues to a word, `proclitic_forms`; `arabic_stem`).
+
+The normaliser:
 
 Steps: Unicode compatibility decomposition (NFKD: NFKC's folding, with accents and Arabic
 hamza/madda split off as separate marks); case-fold; every combining mark, Arabic diacritic and
@@ -95,3 +99,52 @@ _recent = lru_cache(maxsize=64)(_normalize)
 def words(text: str) -> list[str]:
     """The normalised words of `text`."""
     return normalize(text).split()
+
+
+MIN_STEM = 3  # letters a wildcard stem (`wagn*`) needs, in rules and in search alike
+# What Arabic glues in front of a word: و ف ب ل ك and their pairs. The article ال is not one.
+PROCLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
+
+
+def is_arabic(word: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in word)
+
+
+def proclitic_forms(word: str) -> list[str]:
+    """A normalised Arabic `word` with every proclitic glued on, as Arabic writes them: ل
+    before the article drops its alif (ل + الجيش → للجيش, ول + الجيش → وللجيش). [] for a
+    word that is not Arabic."""
+    if not is_arabic(word):
+        return []
+    forms = []
+    for prefix in PROCLITICS:
+        if prefix.endswith("ل") and word.startswith("ال"):
+            forms.append(prefix + word[1:])
+        else:
+            forms.append(prefix + word)
+    return forms
+
+
+# What `arabic_stem` strips (after Larkey's light stemmer): the article with a proclitic
+# before it, or و alone, in front; the commonest pronoun and plural endings behind; always
+# keeping at least two letters in front and three behind. A bare ب ف ل ك is not stripped:
+# too many words begin with those letters (باماكو, كييف).
+_ARABIC_HEADS = ("وال", "بال", "كال", "فال", "لل", "ال")
+_ARABIC_TAILS = ("هما", "هم", "ها", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
+
+
+def arabic_stem(word: str) -> str:
+    """A light stem of a normalised Arabic word (proclitics, article and common endings off),
+    so that والجزائر, بالجزائر and الجزائر compare equal. Other words come back unchanged."""
+    if not is_arabic(word):
+        return word
+    if word.startswith("و") and len(word) > 3:
+        word = word[1:]
+    for head in _ARABIC_HEADS:
+        if word.startswith(head) and len(word) - len(head) >= 2:
+            word = word[len(head) :]
+            break
+    for tail in _ARABIC_TAILS:
+        if word.endswith(tail) and len(word) - len(tail) >= MIN_STEM:
+            return word[: -len(tail)]
+    return word

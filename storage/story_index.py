@@ -1,0 +1,178 @@
+"""The SQL of event clustering: story profiles, the index of stories by anchor and kind of
+happening (`story_keys`), word stems' document frequencies (`term_df`), and merging one story
+into another. `stories.events` decides; this module reads and writes what it decides on.
+Every function runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Collection, Iterable, Sequence
+
+from stories.fingerprint import key64
+from stories.profile import Report, StoryProfile, report_keys
+
+PER_KEY = 200  # the most recent stories read per key (a hub such as e:russia files thousands)
+MAX_STORIES = 30  # candidate stories scored per report, those sharing most keys first
+
+
+class TermStats:
+    """Document frequencies of word stems, read once per stem and kept for one decision."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._df: dict[tuple[str, str], int] = {}
+        self._docs: dict[str, int] = {}
+
+    def load(self, lang: str, stems: Iterable[str]) -> None:
+        """Read the frequencies of `stems` (and the language's count) in one query."""
+        wanted = [t for t in set(stems) if (lang, t) not in self._df]
+        keys = {key64(f"{lang}:{t}"): t for t in wanted}
+        if lang not in self._docs:
+            keys[key64(f"{lang}:")] = ""
+        for start in range(0, len(keys), 500):
+            chunk = list(keys)[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, df in self.conn.execute(
+                f"SELECT key, df FROM term_df WHERE key IN ({marks})", chunk
+            ):
+                stem = keys[key]
+                if stem:
+                    self._df[(lang, stem)] = int(df)
+                else:
+                    self._docs[lang] = int(df)
+        for t in wanted:
+            self._df.setdefault((lang, t), 0)
+        self._docs.setdefault(lang, 0)
+
+    def __call__(self, lang: str, stem: str) -> float:
+        """The smoothed inverse document frequency of `stem` among `lang` reports."""
+        if (lang, stem) not in self._df:
+            self.load(lang, (stem,))
+        return math.log((self._docs[lang] + 1) / (self._df[(lang, stem)] + 1)) + 1.0
+
+    def count(self, lang: str, stems: Collection[str]) -> None:
+        """One more `lang` report holding `stems`."""
+        if not lang:
+            return
+        rows = [(key64(f"{lang}:{t}"),) for t in stems] + [(key64(f"{lang}:"),)]
+        self.conn.executemany(
+            "INSERT INTO term_df(key, df) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET df = df + 1",
+            rows,
+        )
+        for t in stems:
+            if (lang, t) in self._df:
+                self._df[(lang, t)] += 1
+        if lang in self._docs:
+            self._docs[lang] += 1
+
+
+def candidates(
+    conn: sqlite3.Connection, r: Report, window_s: float, exclude: Collection[int] = ()
+) -> list[StoryProfile]:
+    """The stories filed under any of the report's keys whose latest member is within the
+    window of it (at most MAX_STORIES, those sharing most keys first)."""
+    keys = [key64(k) for k in report_keys(r)]
+    if not keys:
+        return []
+    floor = int(r.ts - window_s)
+    parts = " UNION ALL ".join(
+        "SELECT * FROM (SELECT story_id FROM story_keys WHERE key = ? AND ts >= ?"
+        f" ORDER BY ts DESC LIMIT {PER_KEY})"
+        for _ in keys
+    )
+    params: list[int] = []
+    for key in keys:
+        params += [key, floor]
+    ids = [
+        row[0]
+        for row in conn.execute(
+            f"SELECT story_id, count(*) AS n FROM ({parts}) GROUP BY story_id"
+            f" ORDER BY n DESC, story_id DESC LIMIT {MAX_STORIES + len(exclude)}",
+            params,
+        )
+        if row[0] not in exclude
+    ]
+    return list(profiles(conn, ids[:MAX_STORIES]).values())
+
+
+def profiles(conn: sqlite3.Connection, story_ids: Sequence[int]) -> dict[int, StoryProfile]:
+    if not story_ids:
+        return {}
+    marks = ",".join("?" * len(story_ids))
+    return {
+        sid: StoryProfile.from_json(sid, text)
+        for sid, text in conn.execute(
+            f"SELECT story_id, profile FROM story_profiles WHERE story_id IN ({marks})",
+            list(story_ids),
+        )
+    }
+
+
+def save(conn: sqlite3.Connection, p: StoryProfile) -> None:
+    """Write the profile and file the story under its keys at its latest member's time."""
+    conn.execute(
+        "INSERT INTO story_profiles(story_id, first_ts, last_ts, profile) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(story_id) DO UPDATE SET first_ts = excluded.first_ts,"
+        " last_ts = excluded.last_ts, profile = excluded.profile",
+        (p.story_id, int(p.first_ts), int(p.last_ts), p.to_json()),
+    )
+    conn.executemany(
+        "INSERT INTO story_keys(key, story_id, ts) VALUES (?, ?, ?)"
+        " ON CONFLICT(key, story_id) DO UPDATE SET ts = max(ts, excluded.ts)",
+        [(key64(k), p.story_id, int(p.last_ts)) for k in p.index_keys()],
+    )
+
+
+def merge(conn: sqlite3.Connection, into: StoryProfile, other: StoryProfile) -> None:
+    """Merge story `other` into `into` (whose profile the caller has updated and saves): its
+    items, topics, outlets and languages move; it stays as a pointer (`merged_into`), with
+    the stories merged into it before now pointing at `into` too."""
+    conn.execute(
+        "UPDATE story_items SET story_id = ? WHERE story_id = ?", (into.story_id, other.story_id)
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO story_topics(story_id, topic, first_at)"
+        " SELECT ?, topic, first_at FROM story_topics WHERE story_id = ?",
+        (into.story_id, other.story_id),
+    )
+    rows = {
+        sid: (json.loads(srcs), json.loads(langs), json.loads(ents), count, last)
+        for sid, srcs, langs, ents, count, last in conn.execute(
+            "SELECT id, sources, languages, entities, item_count, last_seen FROM stories"
+            " WHERE id IN (?, ?)",
+            (into.story_id, other.story_id),
+        )
+    }
+    mine, theirs = rows[into.story_id], rows[other.story_id]
+    merged = [mine[i] + [x for x in theirs[i] if x not in mine[i]] for i in range(3)]
+    conn.execute(
+        "UPDATE stories SET sources = ?, languages = ?, entities = ?, item_count = ?,"
+        " last_seen = max(last_seen, ?) WHERE id = ?",
+        (
+            json.dumps(merged[0], ensure_ascii=False),
+            json.dumps(merged[1]),
+            json.dumps(merged[2]),
+            mine[3] + theirs[3],
+            theirs[4],
+            into.story_id,
+        ),
+    )
+    conn.execute(
+        "UPDATE stories SET merged_into = ?, item_count = 0 WHERE id = ? OR merged_into = ?",
+        (into.story_id, other.story_id, other.story_id),
+    )
+    conn.execute("DELETE FROM story_profiles WHERE story_id = ?", (other.story_id,))
+    conn.execute("DELETE FROM story_keys WHERE story_id = ?", (other.story_id,))
+
+
+def add_fanout(
+    conn: sqlite3.Connection, story_id: int, kind: str, topics: Sequence[str], at: str
+) -> None:
+    """Record what delivery owes for a story ('new' for `topics`, or 'grew')."""
+    conn.execute(
+        "INSERT INTO fanout(story_id, kind, topics, at) VALUES (?, ?, ?, ?)",
+        (story_id, kind, json.dumps(list(topics)), at),
+    )

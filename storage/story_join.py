@@ -1,0 +1,113 @@
+"""Filing a new report in a story, inside the store's transaction: a copy of a stored report
+joins that report's story (`stories.cluster.decide`, near-duplicates by n-grams, as before);
+any other report joins the story of the same event (`stories.events.choose` over the stories
+`storage.story_index` finds), or starts one. Stories the report shows to be one are merged.
+Every story's profile grows with its members; delivery is owed what came of it (`fanout`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from config.model import Stories
+from core.items import Item
+from matching.result import MatchResult
+from storage import story_index, story_writes
+from storage.candidates import candidates, file_cluster_keys
+from storage.story_index import TermStats
+from stories.cluster import Features, decide
+from stories.events import Choice, choose
+from stories.profile import Report, StoryProfile
+
+
+@dataclass(frozen=True)
+class Filed:
+    """Where a new report went and why."""
+
+    story_id: int
+    story_is_new: bool
+    reason: str
+    score: float | None
+    merged: tuple[int, ...] = ()  # stories merged into this one
+    grew: bool = False  # a story joined gained an outlet
+
+
+def file_report(
+    conn: sqlite3.Connection,
+    item_id: int,
+    item: Item,
+    match: MatchResult,
+    feats: Features,
+    lsh: tuple[int, ...],
+    settings: Stories,
+    stats: TermStats,
+    within: Mapping[str, str],
+    now_s: str,
+) -> Filed:
+    """File the report `item_id` (already inserted) in its story; see the module docstring."""
+    window_s = settings.window_hours * 3600
+    report = Report.of(feats)
+    dup = decide(
+        feats,
+        candidates(conn, lsh, feats.ts, settings.window_hours),
+        settings.window_hours,
+        settings.similarity,
+    )
+    file_cluster_keys(conn, item_id, lsh, feats.ts)
+    choice: Choice | None = None
+    if dup is not None:
+        story_id, score = dup.story_id, dup.score
+        reason = f"{dup.kind} of item {dup.item_id}: {dup.why}"
+        profile = story_index.profiles(conn, [story_id]).get(story_id)
+    else:
+        found = story_index.candidates(conn, report, window_s)
+        _load_terms(stats, report, found)
+        choice = choose(report, found, stats, within, settings.event_score, window_s)
+        if choice.join is not None:
+            story_id, score = choice.join.story_id, choice.join.total
+            reason = f"same event as story {story_id}: {choice.join.why(settings.event_score)}"
+            profile = next(p for p in found if p.story_id == story_id)
+        else:
+            story_id, score, profile = 0, None, None
+            reason = "new story"
+            if choice.scores:
+                best = choice.scores[0]
+                reason += f"; nearest story {best.story_id}: {best.why(settings.event_score)}"
+    if story_id == 0:
+        story_id = story_writes.new_story(conn, item_id, item, match, now_s)
+        story_is_new, grew = True, False
+    else:
+        story_is_new = False
+        grew = story_writes.join_story(conn, story_id, item, match, now_s)
+    if profile is None:  # a new story, or one stored before profiles were kept
+        profile = StoryProfile(story_id)
+    profile.add(report)
+    merged: list[int] = []
+    if choice is not None and choice.merge:
+        others = story_index.profiles(conn, list(choice.merge))
+        for other_id in choice.merge:
+            other = others.get(other_id)
+            if other is not None:
+                profile.merge(other)
+                story_index.merge(conn, profile, other)
+                merged.append(other_id)
+        if merged:
+            reason += f"; merged stories {', '.join(map(str, merged))} into it"
+            grew = True
+    story_index.save(conn, profile)
+    stats.count(report.lang, report.terms.keys())
+    return Filed(story_id, story_is_new, reason, score, tuple(merged), grew)
+
+
+def _load_terms(stats: TermStats, r: Report, found: list[StoryProfile]) -> None:
+    """Read at once the frequencies `choose` will ask for."""
+    stems = set(r.terms)
+    by_lang: dict[str, set[str]] = {r.lang: set(stems)}
+    for p in found:
+        for lang, bag in p.terms.items():
+            if lang == r.lang or lang in ("en", "fr"):
+                by_lang.setdefault(lang, set(stems)).update(bag)
+    for lang, wanted in by_lang.items():
+        stats.load(lang, wanted)

@@ -1,0 +1,251 @@
+"""Whether a report is the same event as a story: its score against the story's profile, and
+the choice among candidate stories (pure).
+
+The score adds up evidence, each part named so that `story ID` can show why a report joined:
+
+- anchors it shares with the story (people 3, organisations 2, a city or base 2, a country
+  1, a region 0.5), each counting in full when every member names it and half when few do;
+  all of them count half when the report's primary event is not among the story's events
+  (the same actors doing something else);
+- the same kind of happening: the report's primary event (the first its headline names) named
+  by the story's members, +3 (half when few of them name it); an event it names only in
+  passing, +0.75; none in common, 3 off: sharing actors is not sharing an event;
+- themes both name (0.5 each, at most 1);
+- in the same language, the cosine of their word stems weighted by rarity (up to 4); between
+  English and French, where names and cognates share stems, up to 2;
+- numbers of two digits or more both state (1 each, at most 2); a headline number the story
+  never states takes 1.5 off;
+- the place its headline names first (as its country) that no member names takes 3 off; any
+  other anchor of its headline the story lacks takes half its weight off; a city or base in
+  its headline when most members name another of the same country takes 3 off;
+- time: beyond a day from the story's mean time, 1 off per day (the window is a hard limit).
+
+What counts against a report (a different event, headline places) counts in full once the
+story has three members and half at one: a young story's picture is thin.
+
+A report joins the best story whose score reaches the threshold (`stories: event_score`).
+Other stories that also reach it, and that are not of another kind of happening than the best,
+are merged into it: the report shows they are one event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from stories.profile import Report, StoryProfile
+
+KIND_WEIGHT = {"person": 3.0, "organisation": 2.0, "place": 1.0, "region": 0.5}
+INNER_PLACE = 2.0  # a place that lies in another (a city, a base)
+EVENT = 3.0
+EVENT_CONFLICT = 3.0
+BACKGROUND = 0.25  # of EVENT, for an event the report names only in passing
+THEME, THEME_CAP = 0.5, 1.0
+LEXICAL = 4.0
+LEXICAL_ACROSS = 2.0  # between two languages written in Latin letters (names, cognates)
+LATIN = frozenset({"en", "fr"})
+NUMBER, NUMBER_CAP, NUMBER_CONFLICT = 1.0, 2.0, 1.5
+HEAD_CONFLICT = 3.0
+NEW_ANCHOR = 0.5  # of the anchor's weight
+PLACE_CONFLICT = 3.0
+DAY = 86400.0
+PER_DAY = 1.0
+
+Idf = Callable[[str, str], float]  # (language, stem) -> inverse document frequency
+
+
+@dataclass(frozen=True)
+class Score:
+    """A report against one story: the total and each part with its reason."""
+
+    story_id: int
+    total: float
+    parts: tuple[tuple[str, float], ...] = ()
+    shared: tuple[str, ...] = ()  # entities and events both name
+    words: tuple[str, ...] = ()  # the word stems that weighed most in the lexical part
+
+    def why(self, threshold: float) -> str:
+        sign = ">=" if self.total >= threshold else "<"
+        parts = "; ".join(f"{label} ({value:+.1f})" for label, value in self.parts)
+        return f"score {self.total:.1f} {sign} {threshold:g}: {parts or 'nothing shared'}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The story a report joins (None: it starts one), the stories merged into it, and the
+    scores of every candidate, best first."""
+
+    join: Score | None
+    merge: tuple[int, ...] = ()
+    scores: tuple[Score, ...] = field(default=())
+
+
+def weight(entity: str, kind: str, within: Mapping[str, str]) -> float:
+    if kind == "place" and entity in within:
+        return INNER_PLACE
+    return KIND_WEIGHT.get(kind, 1.0)
+
+
+def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Score:
+    """How much `r` looks like the same event as the story `s` (see the module docstring)."""
+    parts: list[tuple[str, float]] = []
+    shared: list[str] = []
+    total = 0.0
+
+    def add(label: str, value: float) -> None:
+        nonlocal total
+        if value:
+            parts.append((label, value))
+            total += value
+
+    common = [e for e in r.anchors if s.anchors.get(e)]
+    anchor_points = 0.0
+    for e in common:
+        anchor_points += weight(e, r.anchors[e], within) * (0.5 + 0.5 * s.support(s.anchors, e))
+    shared += common
+    if r.primary and s.events and not s.events.get(r.primary):
+        # the same actors doing something else: who without what is half the evidence
+        cut = 1 - 0.5 * maturity(s)
+        add(f"anchors {', '.join(common)}, cut: another kind of happening", anchor_points * cut)
+    else:
+        add(f"anchors {', '.join(common)}", anchor_points)
+
+    add(*_events(r, s, shared))
+    themes = [t for t in r.themes if s.themes.get(t)]
+    add(
+        f"themes {', '.join(themes)}",
+        min(THEME_CAP, THEME * sum(s.support(s.themes, t) for t in themes)),
+    )
+    words: tuple[str, ...] = ()
+    bag = s.terms.get(r.lang)
+    if bag and r.terms:
+        cos, words = cosine(r.terms, bag, r.lang, idf)
+        add(f"words {', '.join(words)}", LEXICAL * cos)
+    elif r.lang in LATIN and r.terms:
+        across = [cosine(r.terms, b, lang, idf) for lang, b in s.terms.items() if lang in LATIN]
+        if across:
+            cos, words = max(across)
+            add(f"names and cognates {', '.join(words)}", LEXICAL_ACROSS * cos)
+    numbers = sorted(r.numbers & s.numbers.keys())
+    add(f"numbers {', '.join(numbers)}", min(NUMBER_CAP, NUMBER * len(numbers)))
+    if r.title_numbers and s.numbers and not (r.title_numbers & s.numbers.keys()):
+        add(
+            f"headline numbers {', '.join(sorted(r.title_numbers))} not in the story",
+            -NUMBER_CONFLICT,
+        )
+    label, penalty = _headline(r, s, within)
+    add(label, penalty * maturity(s))
+    gap = abs(r.ts - s.mean_ts) / DAY - 1.0
+    if gap > 0:
+        add(f"{gap + 1:.1f} days from the story", -PER_DAY * gap)
+    return Score(s.story_id, round(total, 3), tuple(parts), tuple(shared), words)
+
+
+def maturity(s: StoryProfile) -> float:
+    """How far a story's own picture can be trusted to rule a report out: a half at one
+    member, in full from three."""
+    return min(1.0, (s.n + 1) / 4)
+
+
+def _events(r: Report, s: StoryProfile, shared: list[str]) -> tuple[str, float]:
+    """The kind-of-happening part. Full when the report's primary event is one the story's
+    members name; a quarter when they share only events the report names in passing (the
+    background of its own news); a conflict when they share none."""
+    both = [e for e in r.events if s.events.get(e)]
+    shared += both
+    if r.primary and s.events.get(r.primary):
+        support = s.support(s.events, r.primary)
+        return f"event {r.primary}", EVENT * (0.5 + 0.5 * support)
+    if both:
+        return f"event {both[0]} in passing", EVENT * BACKGROUND
+    if r.primary and s.primaries:
+        dominant = s.primaries.most_common(1)[0][0]
+        return f"event {r.primary}, the story's is {dominant}", -EVENT_CONFLICT * maturity(s)
+    return "", 0.0
+
+
+def _headline(r: Report, s: StoryProfile, within: Mapping[str, str]) -> tuple[str, float]:
+    """Penalties for what the report's headline names that the story does not."""
+    value, said = 0.0, []
+    if r.head and not s.anchors.get(r.head):
+        value -= HEAD_CONFLICT
+        said.append(f"headline place {r.head} not in the story")
+    for e in sorted(r.title_anchors - {r.head}):
+        if not s.anchors.get(e):
+            value -= NEW_ANCHOR * weight(e, r.anchors.get(e, "place"), within)
+            said.append(f"{e} new")
+    for place in sorted(e for e in r.title_anchors if e in within):
+        # another city or base of the same country, where most members are
+        theirs = sorted(
+            e
+            for e in s.anchors
+            if within.get(e) == within[place] and e != place and s.support(s.anchors, e) >= 0.5
+        )
+        if theirs and not s.anchors.get(place):
+            value -= PLACE_CONFLICT
+            said.append(f"{place} where the story is at {', '.join(theirs)}")
+            break
+    return "; ".join(said), value
+
+
+def cosine(a: Counter[str], b: Counter[str], lang: str, idf: Idf) -> tuple[float, tuple[str, ...]]:
+    """The cosine of two stem bags weighted by rarity, and the stems that weighed most."""
+    common = a.keys() & b.keys()
+    if not common:
+        return 0.0, ()
+    weights = {t: idf(lang, t) for t in a.keys() | b.keys()}
+    dot = {t: a[t] * b[t] * weights[t] ** 2 for t in common}
+    norm_a = math.sqrt(sum((a[t] * weights[t]) ** 2 for t in a))
+    norm_b = math.sqrt(sum((b[t] * weights[t]) ** 2 for t in b))
+    if not norm_a or not norm_b:
+        return 0.0, ()
+    top = tuple(t for t, _ in sorted(dot.items(), key=lambda kv: -kv[1])[:4])
+    return sum(dot.values()) / (norm_a * norm_b), top
+
+
+def compatible(a: StoryProfile, b: StoryProfile) -> bool:
+    """Whether two stories could be one event: neither's commonest primary event is missing
+    from the other's events, and neither's commonest headline place from the other."""
+    for x, y in ((a, b), (b, a)):
+        if x.primaries and y.events:
+            dominant = x.primaries.most_common(1)[0][0]
+            if dominant not in y.events:
+                return False
+        if x.heads:
+            head = x.heads.most_common(1)[0][0]
+            if not y.anchors.get(head):
+                return False
+    return True
+
+
+def choose(
+    r: Report,
+    candidates: Iterable[StoryProfile],
+    idf: Idf,
+    within: Mapping[str, str],
+    threshold: float,
+    window_s: float,
+) -> Choice:
+    """The story `r` joins among `candidates` (those within `window_s` of it), and the ones it
+    shows to be the same event."""
+    profiles = {
+        p.story_id: p
+        for p in candidates
+        if p.n and p.first_ts - window_s <= r.ts <= p.last_ts + window_s
+    }
+    scores = sorted(
+        (score(r, p, idf, within) for p in profiles.values()),
+        key=lambda sc: (-sc.total, sc.story_id),
+    )
+    qualified = [sc for sc in scores if sc.total >= threshold]
+    if not qualified:
+        return Choice(None, (), tuple(scores))
+    best = qualified[0]
+    merge = tuple(
+        sc.story_id
+        for sc in qualified[1:]
+        if compatible(profiles[best.story_id], profiles[sc.story_id])
+    )
+    return Choice(best, merge, tuple(scores))
