@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli import rules_cmds, service_cmds, stories
+from cli import rules_cmds, service_cmds, stories, story_cmds
 from core import gc_tuning, log
 
-COMMANDS = (rules_cmds, service_cmds, stories)
+COMMANDS = (rules_cmds, service_cmds, stories, story_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

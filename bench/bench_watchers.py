@@ -63,7 +63,7 @@ from config.model import Fetch, Source  # noqa: E402
 from core import gc_tuning  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.health import SourceHealth  # noqa: E402
-from core.story import StoryView  # noqa: E402
+from core.story import StoryNews  # noqa: E402
 from runner.cycle import Pipeline  # noqa: E402
 from runner.parsepool import ParsePool, parse_workers  # noqa: E402
 from storage.db import connect, migrate  # noqa: E402
@@ -99,8 +99,8 @@ class Sink:
     stories: int = 0
     notices: int = 0
 
-    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None:
-        self.stories += 1
+    async def fan_out(self, news: Sequence[StoryNews]) -> None:
+        self.stories += sum(n.kind == "new" for n in news)
 
     async def notify_admins(self, text: str) -> None:
         self.notices += 1

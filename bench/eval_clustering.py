@@ -71,7 +71,7 @@ def cluster(rows: list[dict[str, Any]], rules: Rules, times: dict[str, datetime]
         item_of: dict[str, int] = {}
         try:
             for row in ordered:
-                clock._now = times[row["id"]]  # the stream's own time
+                clock.set(times[row["id"]])  # the stream's own time
                 item = Item(
                     source=row.get("outlet", ""),
                     url=row.get("url", ""),

@@ -93,7 +93,7 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
 
 
 @contextmanager
-def _store(args: argparse.Namespace) -> Iterator[Store]:
+def open_store(args: argparse.Namespace) -> Iterator[Store]:
     store = Store(open_state(args.state), SystemClock())
     try:
         yield store
@@ -101,7 +101,8 @@ def _store(args: argparse.Namespace) -> Iterator[Store]:
         store.close()
 
 
-def _since(args: argparse.Namespace) -> tuple[bool, datetime | None]:
+def since_or_none(args: argparse.Namespace) -> tuple[bool, datetime | None]:
+    """(valid, the time --since names); prints why when it is not valid."""
     try:
         return True, parse_since(args.since, datetime.now(UTC))
     except ValueError as exc:
@@ -116,7 +117,7 @@ def _day(dt: datetime | None) -> str:
 def run_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     try:
-        with _store(args) as store:
+        with open_store(args) as store:
             hits = store.search(query, args.limit)
     except StoreError as exc:
         print(exc, file=sys.stderr)
@@ -150,12 +151,12 @@ def backtest(matcher: Matcher, stored: Iterator[StoredItem]) -> tuple[int, dict[
 
 
 def run_backtest(args: argparse.Namespace) -> int:
-    ok, since = _since(args)
+    ok, since = since_or_none(args)
     rules = rules_or_exit(args)
     if rules is None or not ok:
         return 1
     matcher = Matcher.from_rules(rules)
-    with _store(args) as store:
+    with open_store(args) as store:
         seen, changes = backtest(matcher, store.iter_items(since))
     scope = f"since {since.isoformat(timespec='minutes')}" if since else "all"
     print(f"backtest of {args.rules} over {seen} stored reports ({scope})")
@@ -221,10 +222,10 @@ def write_export(stories: Iterator[StoryView], fmt: str, out: IO[str]) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    ok, since = _since(args)
+    ok, since = since_or_none(args)
     if not ok:
         return 1
-    with _store(args) as store:
+    with open_store(args) as store:
         if args.output == "-":
             write_export(store.iter_stories(since), args.format, sys.stdout)
         else:

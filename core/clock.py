@@ -38,6 +38,11 @@ class FixedClock:
     def monotonic(self) -> float:
         return self._mono
 
+    def set(self, when: datetime) -> None:
+        """Move to `when` (a replay follows its reports' own times, back and forth)."""
+        self._mono += max(0.0, (when - self._now).total_seconds())
+        self._now = when
+
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds

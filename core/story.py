@@ -1,4 +1,5 @@
-"""StoryView: a story as delivery and the command line read it back from the store."""
+"""StoryView: a story as delivery and the command line read it back from the store; StoryNews:
+what storing a report made due for delivery about one story."""
 
 from __future__ import annotations
 
@@ -36,3 +37,16 @@ class StoryView:
     sources: tuple[str, ...]
     languages: tuple[str, ...]
     items: tuple[StoryItemView, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryNews:
+    """What delivery owes for a story after a report was stored: `new` (the story is new for
+    `topics`: alert whoever follows them and has not had it) or `grew` (more outlets report
+    it: edit the alerts already sent, push a surge). `id` is the store's record of it, removed
+    once delivery has queued what it implies."""
+
+    id: int
+    kind: str
+    story: StoryView
+    topics: tuple[str, ...] = ()

@@ -308,7 +308,7 @@ class Commands:
         if where is None:
             return
         chat, _, thread = where
-        figures = dict(self.svc.store.stats())
+        figures = dict(self.svc.store.figures.stats())
         figures.update({f"sent_{k}": v for k, v in vars(self.svc.sender.stats).items()})
         lines = [f"{k}: {v}" for k, v in sorted(figures.items())]
         await self._say(chat.id, thread, render.ui("\n".join(lines)))

@@ -2,8 +2,9 @@
 
 `alert_text` makes an instant alert; `digest_parts` groups stories by topic (in rules order),
 newest first, and splits the digest on story boundaries so every message stays under Telegram's
-4,096 characters; each part says which stories it carries. `wants` decides whether a story is for
-a subscriber and whether it is urgent. Nothing here does I/O.
+4,096 characters; each part says which stories it carries. `story_topics` and `is_urgent` decide
+whether a story is for a subscriber and whether it is urgent, `surging` whether many outlets in
+several languages carry a story of a digest-only topic. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -58,12 +59,34 @@ def entity_labels(story: StoryView, rules: Rules, lang: str) -> list[str]:
 
 
 def alert_text(
-    story: StoryView, sub_topics: Sequence[str], rules: Rules, lang: str, tz: tzinfo = UTC
+    story: StoryView,
+    sub_topics: Sequence[str],
+    rules: Rules,
+    lang: str,
+    tz: tzinfo = UTC,
+    surge: bool = False,
 ) -> Message:
+    """The alert for `story` as a subscriber following `sub_topics` reads it (`surge`: pushed
+    because many outlets in several languages report it)."""
     topics = story_topics(story, sub_topics, rules)
     titles = [rules.topics[t].label(lang) for t in topics]
-    body = render.alert(story, titles, entity_labels(story, rules, lang), lang, tz)
+    body = render.alert(story, titles, entity_labels(story, rules, lang), lang, tz, surge)
     return Message(_fit(body), (story.id,))
+
+
+def surging(story: StoryView, sub_topics: Sequence[str], rules: Rules, now: datetime) -> bool:
+    """Whether `story` is a surge for a subscriber: in a followed digest-only topic, reported
+    by `stories: surge` outlets in enough languages within its time of the first report."""
+    surge = rules.stories.surge
+    if surge is None:
+        return False
+    calm = [t for t in story_topics(story, sub_topics, rules) if rules.topics[t].alert != "instant"]
+    return (
+        bool(calm)
+        and len(set(story.sources)) >= surge.outlets
+        and len(set(story.languages)) >= surge.languages
+        and (now - story.first_seen).total_seconds() <= surge.within_hours * 3600
+    )
 
 
 def _newest(story: StoryView) -> datetime:

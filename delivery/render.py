@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
 from core.health import SourceHealth
-from core.story import StoryView
+from core.story import StoryItemView, StoryView
 from delivery.i18n import text
 
 FSI = "\u2068"  # first strong isolate
@@ -57,14 +57,40 @@ def when(story: StoryView, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%d/%m %H:%M")
 
 
-def more_sources(story: StoryView, lang: str) -> str:
-    """ "+N other sources" (empty when only one outlet carried it)."""
-    others = len({s for s in story.sources if s} - {story.source})
-    if others <= 0:
+MAX_OUTLETS = 5  # outlets named and linked in "also:"
+MAX_LINK = 600  # characters: a longer address is not linked (the name is shown alone)
+
+
+def headline_item(story: StoryView, lang: str) -> StoryItemView:
+    """The report whose headline a reader of `lang` sees: the first of the story's reports in
+    their language, else the representative."""
+    for item in story.items:
+        if item.lang == lang:
+            return item
+    if story.items:
+        return story.items[0]
+    return StoryItemView(story.url, story.title, story.source, story.lang, story.published)
+
+
+def also(story: StoryView, shown: StoryItemView, lang: str) -> str:
+    """ "also: France 24 · RT Arabic · TASS" (each outlet linked to its report), "+N more"
+    beyond MAX_OUTLETS; empty when only one outlet carried the story."""
+    urls: dict[str, str] = {}
+    for item in story.items:
+        if item.source and item.source != shown.source:
+            urls.setdefault(item.source, item.url)
+    others = [s for s in dict.fromkeys(story.sources) if s and s != shown.source]
+    if not others:
         return ""
-    if others == 1:
-        return text(lang, "more_sources_1")
-    return text(lang, "more_sources", n=others)
+    named = []
+    for source in others[:MAX_OUTLETS]:
+        url = urls.get(source, "")
+        label = clean(source, 60)
+        named.append(link(url, label) if url and len(url) <= MAX_LINK else esc(label, 60))
+    line = f"{text(lang, 'also')} " + " · ".join(named)
+    if len(others) > MAX_OUTLETS:
+        line += " " + text(lang, "more_outlets", n=len(others) - MAX_OUTLETS)
+    return line
 
 
 def labels_line(labels: Iterable[str]) -> str:
@@ -73,26 +99,34 @@ def labels_line(labels: Iterable[str]) -> str:
 
 
 def story_block(story: StoryView, labels: Iterable[str], lang: str, tz: tzinfo) -> str:
-    """One story of a digest: headline, outlet · time · link, labels, "+N other sources"."""
-    lines = [f"• <b>{esc(story.title)}</b>"]
+    """One story of a digest: the headline in the reader's language when a report has one,
+    outlet · time · link, labels, and the other outlets that reported it."""
+    item = headline_item(story, lang)
+    lines = [f"• <b>{esc(item.title)}</b>"]
     lines.append(
-        f"{esc(story.source, 80)} · {when(story, tz)} · {link(story.url, text(lang, 'read'))}"
+        f"{esc(item.source, 80)} · {when(story, tz)} · {link(item.url, text(lang, 'read'))}"
     )
     tags = labels_line(labels)
     if tags:
         lines.append(tags)
-    more = more_sources(story, lang)
+    more = also(story, item, lang)
     if more:
         lines.append(f"<i>{more}</i>")
     return "\n".join(lines)
 
 
 def alert(
-    story: StoryView, topic_titles: Iterable[str], labels: Iterable[str], lang: str, tz: tzinfo
+    story: StoryView,
+    topic_titles: Iterable[str],
+    labels: Iterable[str],
+    lang: str,
+    tz: tzinfo,
+    surge: bool = False,
 ) -> str:
-    """An instant alert for one story."""
+    """An instant alert for one story (`surge`: pushed because many outlets report it)."""
     titles = " · ".join(esc(t, 120) for t in topic_titles)
-    head = f"🔴 <b>{text(lang, 'alert')}</b>" + (f" · {titles}" if titles else "")
+    mark = f"⚡ <b>{text(lang, 'surge')}</b>" if surge else f"🔴 <b>{text(lang, 'alert')}</b>"
+    head = mark + (f" · {titles}" if titles else "")
     return head + "\n\n" + story_block(story, labels, lang, tz)
 
 

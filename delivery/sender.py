@@ -17,6 +17,8 @@ One task per chat (at most `max_workers` at once, so replies to commands never q
 long fan-out); all messages and replies to a chat pass one per-chat lock and the `Pacer`.
 429 holds only its chat (the worker steps aside until the hold ends); 403 deactivates the
 subscriber; migrate_to_chat_id moves the subscription; a 400 on the message fails that message.
+An `edit` row rewrites the message of an alert already sent (editMessageText): editing to the
+same text again is harmless, so an edit left in flight by a crash is simply made again.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from delivery.transport import (
     RetryLater,
     SendError,
     Transport,
+    Unsure,
 )
 from ops.metrics import MESSAGES_SENT_TOTAL, TELEGRAM_429_TOTAL
 from storage.delivery_store import DeliveryStore, OutboxRow
@@ -55,6 +58,7 @@ class SendStats:
     unsure: int = 0
     reconciled_found: int = 0
     reconciled_resent: int = 0
+    edited: int = 0  # alerts edited in place
 
 
 class OutboxSender:
@@ -178,9 +182,12 @@ class OutboxSender:
                 if row is None:
                     return
                 async with self.lock(chat_id):
-                    go_on = await (
-                        self._reconcile(row) if row.state == "sending" else self._send(row)
-                    )
+                    if row.kind == "edit":  # an edit is idempotent: in flight or not, do it
+                        go_on = await self._edit(row)
+                    elif row.state == "sending":
+                        go_on = await self._reconcile(row)
+                    else:
+                        go_on = await self._send(row)
                 if not go_on:
                     return
         except asyncio.CancelledError:
@@ -209,6 +216,29 @@ class OutboxSender:
         MESSAGES_SENT_TOTAL.inc()
         if self.on_sent is not None:
             self.on_sent(row, message_id)
+        return True
+
+    async def _edit(self, row: OutboxRow) -> bool:
+        """Edit the message of the alert `row.edit_of` to the row's text; False when the
+        chat's worker should stop."""
+        chat_id = row.chat_id
+        message_id = self.store.edits.message_of(row.edit_of) if row.edit_of else None
+        if message_id is None:
+            self.store.mark_failed(row.id, "the message to edit was never sent")
+            return True
+        await self.pacer.acquire(chat_id)
+        self.store.mark_sending(row.id, message_id)
+        try:
+            await self.transport.edit(chat_id, message_id, row.text)
+        except SendError as exc:
+            if isinstance(exc, Unsure):  # editing again is harmless: come back to it
+                self.store.mark_pending(row.id, str(exc), row.not_before)
+                self._snoozed[chat_id] = self.pacer_clock() + 5.0
+                return False
+            return self._failed(row, exc)
+        self.store.mark_sent(row.id, chat_id, message_id, self.clock.now())
+        self.stats.edited += 1
+        event("outbox", "telegram", outbox=row.id, chat=chat_id, edited=message_id)
         return True
 
     def _count_429(self) -> None:

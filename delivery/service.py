@@ -1,7 +1,8 @@
 """The delivery service: from stories to outbox rows, digests on a schedule, and the sender.
 
 `DeliveryService` is what the runner (`bot.py run`) starts and stops. It turns a new story into
-instant alerts (`on_new_story`), runs the digest job every minute on the shared APScheduler 3
+instant alerts (`on_new_story`), edits them as more outlets report the story and pushes surges
+(`on_story_grew`), runs the digest job every minute on the shared APScheduler 3
 scheduler (`run_digests`), keeps the `OutboxSender` draining, and with a Telegram application
 also runs the bot's long polling. Without a token it delivers to the terminal (chat 0).
 Subscriber settings live in the DeliveryStore; composition is in compose.py; timing in cadence.py.
@@ -157,6 +158,50 @@ class DeliveryService:
             event("alert", story.source, story=story.id, queued=queued)
             self.sender.wake()
         return queued
+
+    def on_story_grew(self, story: StoryView) -> int:
+        """More outlets report `story`: its alerts still waiting get the new text, those sent
+        within `stories: edit_within` are edited in place, and an instant subscriber for whom
+        it is now a surge (`compose.surging`) gets it pushed. Returns the messages queued or
+        rewritten."""
+        now = self.clock.now()
+        changed = 0
+        edit_s = self.rules.stories.edit_within_hours * 3600
+        subs = {sub.chat_id: sub for sub in self.store.active_subscribers()}
+        for alert in self.store.edits.alerts_of(story.id):
+            sub = subs.get(alert.chat_id)
+            if sub is None:
+                continue
+            surge = not compose.is_urgent(story, sub.topics, self.rules)  # pushed as a surge
+            message = compose.alert_text(story, sub.topics, self.rules, sub.lang, self.tz, surge)
+            if alert.state == "pending":
+                changed += self.store.edits.rewrite_pending(alert.outbox_id, message.text)
+            elif (
+                alert.state == "sent"
+                and alert.sent_at is not None
+                and (now - alert.sent_at).total_seconds() <= edit_s
+            ):
+                self.store.edits.queue_edit(alert, message.text, now)
+                changed += 1
+        for sub in subs.values():
+            if (
+                sub.mode != "instant"
+                or compose.is_urgent(story, sub.topics, self.rules)
+                or not compose.surging(story, sub.topics, self.rules, now)
+                or not self.store.undelivered(sub.chat_id, [story.id])
+            ):
+                continue
+            message = compose.alert_text(story, sub.topics, self.rules, sub.lang, self.tz, True)
+            ids = self.store.enqueue(
+                sub.chat_id, sub.thread_id, "alert", [Part(message.text, message.story_ids)],
+                now=now, not_before=cadence.release_time(_quiet(sub), now, self.tz),
+            )  # fmt: skip
+            if ids:
+                changed += 1
+                event("surge", story.source, story=story.id, chat=sub.chat_id)
+        if changed:
+            self.sender.wake()
+        return changed
 
     # The runner may call it under either name.
     enqueue_story = on_new_story

@@ -31,7 +31,7 @@ from core.errors import SahelWatchError
 from core.health import SourceHealth
 from core.items import Item
 from core.log import event
-from core.story import StoryView
+from core.story import StoryNews
 from matching.engine import Matcher
 from matching.result import MatchResult
 from ops.metrics import (
@@ -58,9 +58,11 @@ HEADLINE_ONLY = 10  # a summary adding fewer words than this to the title carrie
 
 
 class StorySink(Protocol):
-    """Where new stories and operator notices go (delivery, or a test double)."""
+    """Where news of stories and operator notices go (delivery, or a test double)."""
 
-    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None: ...
+    async def fan_out(self, news: Sequence[StoryNews]) -> None:
+        """Queue what `news` implies (alerts, edits); durable once this returns."""
+        ...
 
     async def notify_admins(self, text: str) -> None: ...
 
@@ -103,6 +105,7 @@ class Pipeline:
         # of the whole table made a 1,000-source cycle quadratic).
         self._health: dict[str, SourceHealth] | None = None
         self.reports: list[CycleReport] = []
+        self._owed = asyncio.Lock()  # one hand-over to delivery at a time
         self.generation = 0  # of the matching rules: see `use`
         self.rules: Rules = rules
         self.use(rules)
@@ -236,20 +239,31 @@ class Pipeline:
             matched=report.matched,
             full_text=len(near),
         )
-        fresh: list[tuple[StoryView, tuple[str, ...]]] = []
         pairs = list(zip(items, results, strict=True))
         stored = await self.writes.run(
             partial(self.store.ingest_many, pairs, kinds, ready), size=len(pairs)
         )
+        fresh = 0
         for outcome in stored:
             report.new_items += int(outcome.is_new)
             STORIES_TOTAL.inc(int(outcome.story_is_new))
             if outcome.new_topics:  # a new story with topics, or topics new to its story
-                fresh.append((outcome.story, tuple(outcome.new_topics)))
-        event("store", source.name, items=len(items), new=report.new_items, stories=len(fresh))
-        for story, new_topics in fresh:
-            report.stories.append(story.id)
-            await self.sink.on_story(story, new_topics)
+                fresh += 1
+                report.stories.append(outcome.story_id)
+        event("store", source.name, items=len(items), new=report.new_items, stories=fresh)
+        await self.fan_out()
+
+    async def fan_out(self) -> int:
+        """Hand delivery what storing made due (`Store.owed`), and settle it once delivery has
+        queued it: a crash in between leaves it owed, to be handed over at the next start
+        (delivery never queues one story twice for a chat). Returns the records settled."""
+        settled = 0
+        async with self._owed:
+            while news := self.store.owed():
+                await self.sink.fan_out(news)
+                self.store.settle([n.id for n in news])
+                settled += len(news)
+        return settled
 
     async def run_once(self, sources: Sequence[Source] | None = None) -> list[CycleReport]:
         """Poll every enabled source once, concurrently; return one report per source."""

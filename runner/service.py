@@ -25,7 +25,7 @@ from core.clock import Clock, SystemClock
 from core.errors import RulesError
 from core.health import SourceHealth
 from core.log import event
-from core.story import StoryView
+from core.story import StoryNews
 from delivery.app import build_service
 from delivery.service import DeliveryService
 from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
@@ -47,8 +47,11 @@ class DeliverySink:
 
     delivery: DeliveryService
 
-    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None:
-        self.delivery.on_new_story(story)
+    async def fan_out(self, news: Sequence[StoryNews]) -> None:
+        for item in news:
+            if item.kind == "new":
+                self.delivery.on_new_story(item.story)
+            self.delivery.on_story_grew(item.story)
 
     async def notify_admins(self, text: str) -> None:
         sent = self.delivery.notify_admins(text)
@@ -114,6 +117,7 @@ class Service:
         """Poll every source once, deliver what came of it, and stop."""
         await self.delivery.start()
         try:
+            await self.pipeline.fan_out()  # what a crash left owed
             reports = await self.pipeline.run_once()
             if any(r.ok for r in reports):
                 self.last_success = self.clock.now()
@@ -134,6 +138,7 @@ class Service:
         if not self.scheduler.running:
             self.scheduler.start()
         await self.delivery.start()
+        await self.pipeline.fan_out()  # what a crash left owed
         self.ready = True
         event("service", "runner", state="running", sources=len(self.rules.sources))
         try:
@@ -232,7 +237,7 @@ class Service:
 
     def status(self) -> dict[str, object]:
         """What /healthz reports."""
-        pending = self.delivery_store.pending_count()
+        pending = self.delivery_store.figures.pending_count()
         OUTBOX_DEPTH.set(pending)
         return {
             "ready": self.ready,

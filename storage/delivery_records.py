@@ -20,7 +20,7 @@ SUB_COLS = (
 )
 OUT_COLS = (
     "id, chat_id, thread_id, kind, batch, part, parts, text, story_ids, state, created_at,"
-    " not_before, attempts, prev_message_id, message_id"
+    " not_before, attempts, prev_message_id, message_id, edit_of"
 )
 
 
@@ -65,6 +65,7 @@ class OutboxRow:
     attempts: int
     prev_message_id: int | None
     message_id: int | None
+    edit_of: int | None = None  # an edit: the outbox row whose message it rewrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,4 +120,5 @@ def read_outbox_row(row: Sequence[Any]) -> OutboxRow:
         attempts=row[12],
         prev_message_id=row[13],
         message_id=row[14],
+        edit_of=row[15],
     )

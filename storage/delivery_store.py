@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import StoreError
+from storage.alert_edits import AlertEdits
 from storage.db import connect, migrate
+from storage.delivery_figures import DeliveryFigures
 from storage.delivery_records import (
     OUT_COLS,
     SUB_COLS,
@@ -39,6 +41,8 @@ class DeliveryStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.edits = AlertEdits(conn)  # alerts edited in place as their stories grow
+        self.figures = DeliveryFigures(conn)  # counts for /stats and /healthz
 
     @classmethod
     def open(cls, path: Path) -> DeliveryStore:
@@ -210,19 +214,26 @@ class DeliveryStore:
     # -- deliveries and enqueueing --------------------------------------------------------------
 
     def undelivered(self, chat_id: int, story_ids: Iterable[int]) -> list[int]:
-        """The ids among `story_ids` not yet delivered (or queued) to the chat, in input order."""
+        """The ids among `story_ids` not yet delivered (or queued) to the chat, in input order.
+        A story counts as delivered when a story merged into it was (the chat has the event)."""
         ids = list(dict.fromkeys(story_ids))
         if not ids:
             return []
         done: set[int] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
             marks = ",".join("?" * len(chunk))
+            alias = {sid: sid for sid in chunk}
+            for merged, into in self.conn.execute(
+                f"SELECT id, merged_into FROM stories WHERE merged_into IN ({marks})", chunk
+            ):
+                alias[merged] = into
+            marks = ",".join("?" * len(alias))
             done.update(
-                r[0]
+                alias[r[0]]
                 for r in self.conn.execute(
                     f"SELECT story_id FROM deliveries WHERE chat_id = ? AND story_id IN ({marks})",
-                    (chat_id, *chunk),
+                    (chat_id, *alias),
                 )
             )
         return [i for i in ids if i not in done]
@@ -383,28 +394,6 @@ class DeliveryStore:
             f"SELECT {OUT_COLS} FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
         )
         return [read_outbox_row(r) for r in rows]
-
-    # -- figures ----------------------------------------------------------------------------------
-
-    def pending_count(self) -> int:
-        """Messages written to the outbox and not yet delivered (pending or in flight)."""
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def stats(self) -> dict[str, int]:
-        """Counts for /stats: subscribers, outbox by state, deliveries."""
-        out: dict[str, int] = {}
-        for active, count in self.conn.execute(
-            "SELECT active, COUNT(*) FROM subscribers GROUP BY active"
-        ):
-            out["subscribers_active" if active else "subscribers_inactive"] = count
-        for state, count in self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
-            out[f"outbox_{state}"] = count
-        row = self.conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()
-        out["deliveries"] = row[0] if row else 0
-        return out
 
 
 __all__ = ["DeliveryStore", "OutboxRow", "Part", "Subscriber"]

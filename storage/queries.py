@@ -14,7 +14,7 @@ from core.errors import StoreError
 from core.items import Item
 from core.story import StoryItemView, StoryView
 from storage.fts import fts_query
-from storage.records import SearchHit, StoredItem, iso, parse_iso
+from storage.records import SearchHit, StoredItem, StoryMember, iso, parse_iso
 
 _STORY = (
     "SELECT id, rep_item_id, title, url, source, lang, published, first_seen, last_seen,"
@@ -80,7 +80,7 @@ def stories_since(
 ) -> list[StoryView]:
     """Stories first seen at or after `since`, newest first; only those with one of `topics`
     when given (an empty collection gives nothing)."""
-    sql = "SELECT id FROM stories WHERE first_seen >= ?"
+    sql = "SELECT id FROM stories WHERE first_seen >= ? AND merged_into IS NULL"
     params: list[object] = [iso(since)]
     if topics is not None:
         wanted = sorted(set(topics))
@@ -101,22 +101,23 @@ def stories_since(
 def iter_stories(
     conn: sqlite3.Connection, since: datetime | None = None, batch: int = 500
 ) -> Iterator[StoryView]:
-    """Every story first seen at or after `since` (all when None), oldest first, in batches."""
+    """Every story first seen at or after `since` (all when None), oldest first, in batches
+    (a story merged into another is part of that one, not a story of its own)."""
     floor = iso(since) if since is not None else ""
     last_seen, last_id = floor, -1
     while True:
         ids = conn.execute(
-            "SELECT first_seen, id FROM stories WHERE (first_seen, id) > (?, ?)"
+            "SELECT first_seen, id, merged_into FROM stories WHERE (first_seen, id) > (?, ?)"
             " ORDER BY first_seen, id LIMIT ?",
             (last_seen, last_id, batch),
         ).fetchall()
         if not ids:
             return
-        for _, sid in ids:
-            view = story_view(conn, sid)
+        for _, sid, merged in ids:
+            view = None if merged is not None else story_view(conn, sid)
             if view is not None:
                 yield view
-        last_seen, last_id = ids[-1]
+        last_seen, last_id = ids[-1][:2]
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[SearchHit]:
@@ -161,14 +162,27 @@ def iter_items(
     while True:
         rows = conn.execute(
             "SELECT id, source, url, guid, title, summary, text, lang, published, extra,"
-            " (SELECT group_concat(topic, ' ') FROM matches m"
+            " first_seen, (SELECT group_concat(topic, ' ') FROM matches m"
             "  WHERE m.item_id = items.id AND m.matched = 1)"
             " FROM items WHERE id > ? AND first_seen >= ? ORDER BY id LIMIT ?",
             (last, floor, batch),
         ).fetchall()
         if not rows:
             return
-        for iid, source, url, guid, title, summary, text, lang, published, extra, topics in rows:
+        for (
+            iid,
+            source,
+            url,
+            guid,
+            title,
+            summary,
+            text,
+            lang,
+            published,
+            extra,
+            seen,
+            topics,
+        ) in rows:
             item = Item(
                 source=source,
                 url=url,
@@ -180,5 +194,24 @@ def iter_items(
                 published=parse_iso(published),
                 extra=json.loads(extra),
             )
-            yield StoredItem(iid, item, tuple(sorted((topics or "").split())))
+            yield StoredItem(iid, item, tuple(sorted((topics or "").split())), parse_iso(seen))
         last = rows[-1][0]
+
+
+def story_members(conn: sqlite3.Connection, story_id: int) -> list[StoryMember]:
+    """The reports of a story in the order they joined it, each with why it joined."""
+    return [
+        StoryMember(iid, source, lang, parse_iso(published), title, url, reason, score)
+        for iid, source, lang, published, title, url, reason, score in conn.execute(
+            "SELECT i.id, i.source, i.lang, i.published, i.title, i.url, si.reason, si.score"
+            " FROM story_items si JOIN items i ON i.id = si.item_id WHERE si.story_id = ?"
+            " ORDER BY si.joined_at, i.id",
+            (story_id,),
+        )
+    ]
+
+
+def merged_into(conn: sqlite3.Connection, story_id: int) -> int | None:
+    """The story `story_id` was merged into (None when it stands on its own or is unknown)."""
+    row = conn.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
+    return None if row is None else row[0]

@@ -96,3 +96,18 @@ class StoredItem:
     id: int
     item: Item
     topics: tuple[str, ...]
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """One report of a story, with why it joined (`reason`) and its score when it was scored."""
+
+    item_id: int
+    source: str
+    lang: str
+    published: datetime | None
+    title: str
+    url: str
+    reason: str
+    score: float | None

@@ -18,6 +18,7 @@ starts a story of its own.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -35,7 +36,7 @@ from core.errors import StoreError
 from core.health import SourceHealth
 from core.items import Item
 from core.log import LOGGER, event
-from core.story import StoryView
+from core.story import StoryNews, StoryView
 from matching.result import MatchResult
 from storage import health, queries, refile, retention, story_index, story_writes
 from storage.candidates import file_cluster_keys
@@ -342,6 +343,31 @@ class Store:
         if new_topics:
             story_index.add_fanout(conn, story_id, "new", new_topics, now_s)
         return True, story_id, new_topics
+
+    # -- what delivery is owed ----------------------------------------------------------------
+
+    def owed(self, limit: int = 500) -> list[StoryNews]:
+        """What storing reports made due for delivery and delivery has not yet taken (oldest
+        first; a story pruned meanwhile is dropped)."""
+        out = []
+        gone = []
+        for fid, story_id, kind, topics in self.conn.execute(
+            "SELECT id, story_id, kind, topics FROM fanout ORDER BY id LIMIT ?", (limit,)
+        ).fetchall():
+            view = queries.story_view(self.conn, story_id)
+            if view is None:
+                gone.append(fid)
+            else:
+                out.append(StoryNews(fid, kind, view, tuple(json.loads(topics))))
+        if gone:
+            self.settle(gone)
+        return out
+
+    def settle(self, ids: Sequence[int]) -> None:
+        """Delivery has queued what these records implied."""
+        if ids:
+            with self.transaction() as conn:
+                conn.executemany("DELETE FROM fanout WHERE id = ?", [(i,) for i in ids])
 
     # -- source health ------------------------------------------------------------------------
 

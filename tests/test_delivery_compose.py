@@ -49,13 +49,14 @@ def test_labels_and_headings_follow_the_subscriber_language() -> None:
     assert "Résumé" in fr and "Armée russe en Afrique" in fr and "1 article" in fr
 
 
-def test_other_sources_count() -> None:
+def test_other_outlets_are_named_and_linked() -> None:
     one = story(1, sources=("A",))
+    assert render.also(one, render.headline_item(one, "en"), "en") == ""
     many = story(2, sources=("A", "B", "C", "B"))
-    assert render.more_sources(one, "en") == ""
-    assert render.more_sources(story(3, sources=("A", "B")), "en") == "+1 other source"
-    assert render.more_sources(many, "en") == "+2 other sources"
-    assert render.more_sources(many, "fr") == "+2 autres sources"
+    line = render.also(many, render.headline_item(many, "en"), "fr")
+    assert line.startswith("aussi :") and "B" in line and "C" in line and "A" not in line
+    crowd = story(3, sources=tuple("ABCDEFGH"))
+    assert render.also(crowd, render.headline_item(crowd, "en"), "en").endswith("+2 more")
 
 
 def test_digest_groups_by_topic_newest_first_each_story_once() -> None:

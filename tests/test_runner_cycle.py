@@ -16,7 +16,7 @@ from config import load_rules
 from config.model import Rules, Source
 from core.clock import SystemClock
 from core.health import SourceHealth
-from core.story import StoryView
+from core.story import StoryNews, StoryView
 from runner.cycle import Pipeline
 from storage.db import connect, migrate
 from storage.store import Store
@@ -56,8 +56,8 @@ class Sink:
         self.stories: list[StoryView] = []
         self.notices: list[str] = []
 
-    async def on_story(self, story: StoryView, new_topics: Sequence[str]) -> None:
-        self.stories.append(story)
+    async def fan_out(self, news: Sequence[StoryNews]) -> None:
+        self.stories += [n.story for n in news if n.kind == "new"]
 
     async def notify_admins(self, text: str) -> None:
         self.notices.append(text)

@@ -32,6 +32,7 @@ CREATE TABLE term_df (
 ) WITHOUT ROWID;
 
 ALTER TABLE stories ADD COLUMN merged_into INTEGER;
+CREATE INDEX stories_merged ON stories(merged_into) WHERE merged_into IS NOT NULL;
 
 -- What a report's storing made due for delivery, written in the same transaction: a story
 -- new for some topics ('new'), or one that grew ('grew': more outlets). Delivery removes a row
