@@ -46,7 +46,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "all_topics": "all topics",
         "help": (
             "/start subscribe\n/stop unsubscribe\n/topics choose topics\n"
-            "/mode instant|hourly|daily [HH:MM] how often\n/quiet HH-HH quiet hours\n"
+            "/mode instant|hourly|daily [HH:MM] how often: instant pushes urgent topics at once"
+            " and sends the rest in a daily digest (and stories many outlets carry at once);"
+            " hourly and daily send everything in digests\n/quiet HH-HH quiet hours\n"
             "/lang ar|fr|en language\n/digest a digest now\n/search WORDS search the archive\n"
             "/status your settings\n/help this list"
         ),
@@ -99,7 +101,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "all_topics": "tous les thèmes",
         "help": (
             "/start s'abonner\n/stop se désabonner\n/topics choisir les thèmes\n"
-            "/mode instant|hourly|daily [HH:MM] fréquence\n/quiet HH-HH heures calmes\n"
+            "/mode instant|hourly|daily [HH:MM] fréquence : instant envoie aussitôt les thèmes"
+            " urgents et le reste dans un résumé quotidien (et ce que beaucoup de médias"
+            " reprennent d'un coup) ; hourly et daily envoient tout en résumés\n"
+            "/quiet HH-HH heures calmes\n"
             "/lang ar|fr|en langue\n/digest un résumé maintenant\n/search MOTS chercher\n"
             "/status vos réglages\n/help cette liste"
         ),
@@ -152,7 +157,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "all_topics": "كل المواضيع",
         "help": (
             "/start اشتراك\n/stop إلغاء الاشتراك\n/topics اختيار المواضيع\n"
-            "/mode instant|hourly|daily [HH:MM] التواتر\n/quiet HH-HH ساعات الهدوء\n"
+            "/mode instant|hourly|daily [HH:MM] التواتر: instant يرسل المواضيع العاجلة فوراً والباقي"
+            " في ملخص يومي (وما تتناقله وسائل إعلام كثيرة دفعة واحدة)؛ hourly وdaily يرسلان كل"
+            " شيء في ملخصات\n/quiet HH-HH ساعات الهدوء\n"
             "/lang ar|fr|en اللغة\n/digest ملخص الآن\n/search كلمات بحث في الأرشيف\n"
             "/status إعداداتك\n/help هذه القائمة"
         ),

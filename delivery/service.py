@@ -130,17 +130,16 @@ class DeliveryService:
     # -- alerts and digests -----------------------------------------------------------------------
 
     def on_new_story(self, story: StoryView, rules: Rules | None = None) -> int:
-        """A story is new or gained topics: alert every subscriber it is urgent for, now (or when
-        their quiet hours end). Returns the number of alerts queued. A story already delivered or
-        queued for a chat is never queued again."""
+        """A story is new or gained topics: alert every instant subscriber it is urgent for (in
+        a followed topic whose `alert:` is instant), now or when their quiet hours end. Hourly
+        and daily subscribers chose digests: nothing is pushed to them. Returns the number of
+        alerts queued. A story already delivered or queued for a chat is never queued again."""
         if rules is not None:
             self.rules = rules
         now = self.clock.now()
         queued = 0
         for sub in self.store.active_subscribers():
-            if not compose.story_topics(story, sub.topics, self.rules):
-                continue
-            if sub.mode != "instant" and not compose.is_urgent(story, sub.topics, self.rules):
+            if sub.mode != "instant" or not compose.is_urgent(story, sub.topics, self.rules):
                 continue  # it waits for the digest
             if not self.store.undelivered(sub.chat_id, [story.id]):
                 continue
@@ -219,13 +218,16 @@ class DeliveryService:
         return len(chats)
 
     def run_digests(self, now: datetime | None = None) -> int:
-        """Queue the digests that are due (hourly/daily, outside quiet hours). Returns how many."""
+        """Queue the digests that are due, outside quiet hours: hourly or daily as each chose;
+        an instant subscriber gets the stories of digest-only topics daily (the urgent ones it
+        had at once are not repeated). Returns how many."""
         now = now or self.clock.now()
         done = 0
         for sub in self.store.active_subscribers():
-            if sub.mode == "instant" or cadence.in_quiet(_quiet(sub), now, self.tz):
+            if cadence.in_quiet(_quiet(sub), now, self.tz):
                 continue
-            if cadence.digest_due(sub.mode, sub.daily_at, sub.last_digest_at, now, self.tz):
+            cadence_of = "daily" if sub.mode == "instant" else sub.mode
+            if cadence.digest_due(cadence_of, sub.daily_at, sub.last_digest_at, now, self.tz):
                 done += bool(self.digest_for(sub, now))
         if done:
             self.sender.wake()

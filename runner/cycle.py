@@ -28,6 +28,7 @@ from typing import Protocol
 from config.model import Rules, Source
 from core.clock import Clock
 from core.errors import SahelWatchError
+from core.faults import crash_point
 from core.health import SourceHealth
 from core.items import Item
 from core.log import event
@@ -243,6 +244,7 @@ class Pipeline:
         stored = await self.writes.run(
             partial(self.store.ingest_many, pairs, kinds, ready), size=len(pairs)
         )
+        crash_point("stored")
         fresh = 0
         for outcome in stored:
             report.new_items += int(outcome.is_new)
@@ -261,6 +263,7 @@ class Pipeline:
         async with self._owed:
             while news := self.store.owed():
                 await self.sink.fan_out(news)
+                crash_point("queued")
                 self.store.settle([n.id for n in news])
                 settled += len(news)
         return settled

@@ -4,7 +4,9 @@ the choice among candidate stories (pure).
 The score adds up evidence, each part named so that `story ID` can show why a report joined:
 
 - anchors it shares with the story (people 3, organisations 2, a city or base 2, a country
-  1, a region 0.5), each counting in full when every member names it and half when few do;
+  1, a region 0.5), each counting in full when every member names it and half when few do,
+  and in full when its headline and the story's headlines name it, 3/4 when one of them does,
+  half when it is background to both;
   all of them count half when the report's primary event is not among the story's events
   (the same actors doing something else);
 - the same kind of happening: the report's primary event (the first its headline names) named
@@ -16,8 +18,11 @@ The score adds up evidence, each part named so that `story ID` can show why a re
 - numbers of two digits or more both state (1 each, at most 2); a headline number the story
   never states takes 1.5 off;
 - the place its headline names first (as its country) that no member names takes 3 off; any
-  other anchor of its headline the story lacks takes half its weight off; a city or base in
-  its headline when most members name another of the same country takes 3 off;
+  other anchor of its headline the story lacks takes half its weight off (a person, all of it:
+  a new person in the headline is another event more often than not), and so does a person
+  most of the story's headlines name that the report does not name at all; a city or base in
+  its headline when most members name another of the same country takes 3 off (even from a
+  young story, when its headlines name that other place);
 - time: beyond a day from the story's mean time, 1 off per day (the window is a hard limit).
 
 What counts against a report (a different event, headline places) counts in full once the
@@ -48,7 +53,10 @@ LEXICAL_ACROSS = 2.0  # between two languages written in Latin letters (names, c
 LATIN = frozenset({"en", "fr"})
 NUMBER, NUMBER_CAP, NUMBER_CONFLICT = 1.0, 2.0, 1.5
 HEAD_CONFLICT = 3.0
-NEW_ANCHOR = 0.5  # of the anchor's weight
+NEW_ANCHOR = 0.5  # of the anchor's weight (a person's whole weight)
+# An anchor counts in full when the report's headline and the story's name it, 3/4 when one
+# of them does, half when it is background to both.
+HEADLINE_SHARE = (0.5, 0.75, 1.0)
 PLACE_CONFLICT = 3.0
 DAY = 86400.0
 PER_DAY = 1.0
@@ -103,7 +111,9 @@ def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Sc
     common = [e for e in r.anchors if s.anchors.get(e)]
     anchor_points = 0.0
     for e in common:
-        anchor_points += weight(e, r.anchors[e], within) * (0.5 + 0.5 * s.support(s.anchors, e))
+        support = 0.5 + 0.5 * s.support(s.anchors, e)
+        headlines = (e in r.title_anchors) + bool(s.title_anchors.get(e))
+        anchor_points += weight(e, r.anchors[e], within) * support * HEADLINE_SHARE[headlines]
     shared += common
     if r.primary and s.events and not s.events.get(r.primary):
         # the same actors doing something else: who without what is half the evidence
@@ -137,6 +147,7 @@ def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Sc
         )
     label, penalty = _headline(r, s, within)
     add(label, penalty * maturity(s))
+    add(*_places(r, s, within))
     gap = abs(r.ts - s.mean_ts) / DAY - 1.0
     if gap > 0:
         add(f"{gap + 1:.1f} days from the story", -PER_DAY * gap)
@@ -172,22 +183,35 @@ def _headline(r: Report, s: StoryProfile, within: Mapping[str, str]) -> tuple[st
     if r.head and not s.anchors.get(r.head):
         value -= HEAD_CONFLICT
         said.append(f"headline place {r.head} not in the story")
+    for e, count in sorted(s.title_anchors.items()):
+        if count * 2 >= s.n and s.kinds.get(e) == "person" and e not in r.anchors:
+            value -= KIND_WEIGHT["person"]
+            said.append(f"{e}, in the story's headlines, not named")
     for e in sorted(r.title_anchors - {r.head}):
         if not s.anchors.get(e):
-            value -= NEW_ANCHOR * weight(e, r.anchors.get(e, "place"), within)
+            kind = r.anchors.get(e, "place")
+            value -= (1.0 if kind == "person" else NEW_ANCHOR) * weight(e, kind, within)
             said.append(f"{e} new")
+    return "; ".join(said), value
+
+
+def _places(r: Report, s: StoryProfile, within: Mapping[str, str]) -> tuple[str, float]:
+    """A city or base in the report's headline that the story never names, where most of the
+    story's members name another of the same country: 3 off, in full when the story's own
+    headlines name that other place (then even a young story says where it happened)."""
     for place in sorted(e for e in r.title_anchors if e in within):
-        # another city or base of the same country, where most members are
+        if s.anchors.get(place):
+            continue
         theirs = sorted(
             e
             for e in s.anchors
             if within.get(e) == within[place] and e != place and s.support(s.anchors, e) >= 0.5
         )
-        if theirs and not s.anchors.get(place):
-            value -= PLACE_CONFLICT
-            said.append(f"{place} where the story is at {', '.join(theirs)}")
-            break
-    return "; ".join(said), value
+        if theirs:
+            headlined = any(s.support(s.title_anchors, e) >= 0.5 for e in theirs)
+            value = -PLACE_CONFLICT * (1.0 if headlined else maturity(s))
+            return f"{place} where the story is at {', '.join(theirs)}", value
+    return "", 0.0
 
 
 def cosine(a: Counter[str], b: Counter[str], lang: str, idf: Idf) -> tuple[float, tuple[str, ...]]:

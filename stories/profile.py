@@ -6,7 +6,8 @@ role (anchors: the people, organisations and places it is about; events: the kin
 it names, the first one its primary event; themes), the outermost place its headline names
 first (`head`), its content-word stems (`stories.terms`) and the numbers it states.
 
-A story's profile grows as members join: how many members name each anchor, event and theme,
+A story's profile grows as members join: how many members name each anchor (and how many in
+their headlines), event and theme,
 the primary events of its members, their headlines' first places, per language the summed
 word stems (the MAX_TERMS heaviest kept), the numbers, the languages and the time span. It is
 stored as JSON beside the story and merged when two stories prove to be one.
@@ -89,6 +90,7 @@ class StoryProfile:
     ts_sum: float = 0.0
     langs: Counter[str] = field(default_factory=Counter)
     anchors: Counter[str] = field(default_factory=Counter)
+    title_anchors: Counter[str] = field(default_factory=Counter)  # named in members' headlines
     kinds: dict[str, str] = field(default_factory=dict)
     heads: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
@@ -114,6 +116,7 @@ class StoryProfile:
         if r.lang:
             self.langs[r.lang] += 1
         self.anchors.update(r.anchors.keys())
+        self.title_anchors.update(r.title_anchors)
         self.kinds.update(r.anchors)
         if r.head:
             self.heads[r.head] += 1
@@ -138,6 +141,7 @@ class StoryProfile:
         for mine, theirs in (
             (self.langs, other.langs),
             (self.anchors, other.anchors),
+            (self.title_anchors, other.title_anchors),
             (self.heads, other.heads),
             (self.events, other.events),
             (self.primaries, other.primaries),
@@ -162,6 +166,7 @@ class StoryProfile:
                 "t": [self.first_ts, self.last_ts, self.ts_sum],
                 "l": self.langs,
                 "a": self.anchors,
+                "ta": self.title_anchors,
                 "k": self.kinds,
                 "h": self.heads,
                 "v": self.events,
@@ -186,6 +191,7 @@ class StoryProfile:
             ts_sum=float(total),
             langs=Counter(d.get("l", {})),
             anchors=Counter(d.get("a", {})),
+            title_anchors=Counter(d.get("ta", {})),
             kinds=dict(d.get("k", {})),
             heads=Counter(d.get("h", {})),
             events=Counter(d.get("v", {})),

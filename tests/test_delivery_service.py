@@ -42,15 +42,15 @@ def make(
     return service, stories, clock, out
 
 
-async def test_hourly_subscriber_gets_urgent_now_and_the_rest_in_the_digest(tmp_path: Path) -> None:
+async def test_hourly_subscriber_gets_everything_in_the_digest(tmp_path: Path) -> None:
+    """A subscriber's mode is their choice: hourly means no pushes, urgent topics included."""
     service, stories, clock, out = make(tmp_path, "hourly")
     service.subscribe(1, "private")
     urgent = story(1, "Wagner convoy & <trucks>", topics=URGENT, entities=("wagner",), at=NOON)
     calm = story(2, "Haftar visit", at=NOON)
     stories.add(urgent, calm)
-    assert service.on_new_story(urgent) == 1
-    assert service.on_new_story(calm) == 0  # waits for the digest
-    assert service.on_new_story(urgent) == 0  # never twice
+    assert service.on_new_story(urgent) == 0  # waits for the digest
+    assert service.on_new_story(calm) == 0
     assert service.run_digests(clock.now()) == 0  # the hour has not turned
     clock.advance(3600)
     assert service.run_digests(clock.now()) == 1
@@ -58,9 +58,8 @@ async def test_hourly_subscriber_gets_urgent_now_and_the_rest_in_the_digest(tmp_
     assert await service.sender.drain(10)
     await service.sender.stop()
     text = out.getvalue()
-    assert text.index("Wagner convoy & <trucks>") < text.index("Haftar visit")
-    assert text.count("Wagner convoy") == 1 and text.count("Haftar visit") == 1
-    assert "Digest · 1 story" in text
+    assert text.count("Wagner convoy & <trucks>") == 1 and text.count("Haftar visit") == 1
+    assert "Digest · 2 stories" in text and "Alert" not in text
 
 
 async def test_quiet_hours_hold_messages_until_they_end(tmp_path: Path) -> None:
@@ -81,16 +80,23 @@ async def test_quiet_hours_hold_messages_until_they_end(tmp_path: Path) -> None:
     assert "Wagner" in out.getvalue()
 
 
-def test_instant_mode_alerts_every_followed_story_and_unfollowed_none(tmp_path: Path) -> None:
+def test_instant_mode_alerts_urgent_topics_and_digests_the_rest_daily(tmp_path: Path) -> None:
     service, stories, clock, _out = make(tmp_path, "instant")
     service.subscribe(1, "private")
     service.subscribe(2, "private")
     service.store.update_settings(2, clock.now(), topics=["russia_military_africa"])
-    calm = story(1, "Haftar visit", at=NOON)
-    stories.add(calm)
-    assert service.on_new_story(calm) == 1  # chat 1 only
-    assert [r.chat_id for r in service.store.outbox_for_chat(1)] == [1]
-    assert service.store.outbox_for_chat(2) == []
+    urgent = story(1, "Wagner convoy", topics=URGENT, at=NOON)
+    calm = story(2, "Haftar visit", at=NOON)
+    stories.add(urgent, calm)
+    assert service.on_new_story(urgent) == 2  # both follow it
+    assert service.on_new_story(calm) == 0  # a digest-only topic: not pushed
+    assert service.run_digests() == 0
+    clock.advance(19 * 3600)  # 07:00 next day, the default daily time
+    assert service.run_digests() == 1  # chat 1 follows the calm topic; chat 2 has nothing new
+    [alert, digest] = service.store.outbox_for_chat(1)
+    assert alert.kind == "alert" and digest.kind == "digest"
+    assert "Haftar visit" in digest.text and "Wagner convoy" not in digest.text
+    assert [r.kind for r in service.store.outbox_for_chat(2)] == ["alert"]
 
 
 def test_daily_digest_at_the_chosen_time(tmp_path: Path) -> None:
@@ -185,6 +191,7 @@ async def test_with_the_real_store_sharing_its_connection(tmp_path: Path) -> Non
         match = MatchResult(guid, (TopicResult(topic, True, 3.0, 1.0, (hit,)),), (entity,), (hit,))
         return store.ingest(item, match, {entity: "organisation"})
 
+    service.store.update_settings(1, clock.now(), mode="instant")
     first = ingest(
         "a1", "Wagner fighters leave Mali for Libya", "alpha", "russia_military_africa", "wagner"
     )
@@ -203,7 +210,7 @@ async def test_with_the_real_store_sharing_its_connection(tmp_path: Path) -> Non
         "saddam_haftar",
     )
     assert service.on_new_story(calm.story) == 0
-    clock.advance(3600)
+    clock.advance(19 * 3600)  # the daily digest of an instant subscriber, at 07:00
     assert service.run_digests() == 1
     assert [len(r.story_ids) for r in dstore.outbox_for_chat(1)] == [1, 1]
     hits = store.search("Ouagadougou", 5)
