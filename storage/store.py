@@ -8,67 +8,41 @@ pipeline batches several polls' writes (runner.writes), so a crash loses at most
 was being written, never what was committed (WAL, synchronous=NORMAL: a committed transaction
 survives a process crash); a poll's health, and so its ETag, is saved only after its reports.
 
-Identity: a report is the item seen again when any of its keys is known: canonical URL (the
-page's canonical link when given), source + GUID, or source + title fingerprint (titles of four
-words or more, within the clustering window). Seen again with another title or text, the item
-is updated in place (row, matches, full-text row, clustering features). A new item joins the
-story `stories.cluster.decide` picks among the candidates the clustering index returns, or
-starts a story of its own.
+What one report's storing writes is `storage.ingest`: identity (a report is the item seen
+again when any of its keys is known: canonical URL, source + GUID, or source + recent title),
+the item's rows, its story (`storage.story_join`: a copy of a stored report, the same event as
+a story, or a story of its own) and what delivery is owed for it, read back with `owed` and
+settled with `settle` once delivery has queued it.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import sqlite_utils
 
 from config.model import Stories
 from core.clock import Clock
-from core.entities import within_of
 from core.errors import StoreError
 from core.health import SourceHealth
 from core.items import Item
-from core.log import LOGGER, event
 from core.story import StoryNews, StoryView
 from matching.result import MatchResult
-from storage import health, queries, refile, retention, story_index, story_writes
-from storage.candidates import file_cluster_keys
+from storage import health, queries, refile, retention
 from storage.checkpoint import Checkpointer
-from storage.prepare import Identity, Prepared, Rows, rows, taken_identity, taken_rows
-from storage.records import IngestResult, SearchHit, StoredItem, epoch, iso
-from storage.rows import (
-    CONTENT_COLUMNS,
-    all_keys,
-    explanations,
-    identity_keys,
-    new_story_view,
-)
+from storage.ingest import ingest_one, known
+from storage.prepare import Prepared
+from storage.records import IngestResult, SearchHit, StoredItem
+from storage.rows import identity_keys
 from storage.story_index import TermStats
-from storage.story_join import file_report
 from storage.transactions import transaction
-from stories.cluster import Features
 
 CACHE_KIB = 64 * 1024  # the writer connection's page cache
-_KEY_RANK = {"url": 0, "guid": 1, "title": 2}
-_INSERT_ITEM = (
-    "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
-    f" {', '.join(CONTENT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(CONTENT_COLUMNS)))})"
-)
-_UPDATE_ITEM = (
-    "UPDATE items SET "
-    + ", ".join(
-        "published = COALESCE(?, published)" if c == "published" else f"{c} = ?"
-        for c in CONTENT_COLUMNS
-    )
-    + ", last_seen = ?, updated_at = ? WHERE id = ?"
-)
 
 
 class Store:
@@ -151,34 +125,8 @@ class Store:
         entity_kinds: Mapping[str, str],
         ready: Prepared | None,
     ) -> IngestResult:
-        """`ingest` inside a transaction already open."""
-        now = self.clock.now()
-        ident = taken_identity(item, ready)
-        conn = self.conn
-        known = self._known(conn, ident.keys, now)
-        if known is not None:
-            item_id, how = known
-            updated, story_id, new_topics = self._seen_again(
-                conn, item_id, item, match, entity_kinds, ident, now
-            )
-            is_new, story_is_new, reason = False, False, f"seen again ({how})"
-            if updated:
-                reason += ", updated"
-        else:
-            is_new, updated = True, False
-            new = taken_rows(item, match, entity_kinds, now, ident, ready)
-            item_id, story_id, story_is_new, new_topics, reason = self._insert_new(
-                conn, item, match, ident, new, now, within_of(entity_kinds)
-            )
-        view: Callable[[], StoryView | None]
-        if story_is_new:
-            view = partial(new_story_view, story_id, item, match, now)
-        else:
-            view = partial(queries.story_view, self.conn, story_id)
-        if LOGGER.isEnabledFor(logging.DEBUG):
-            event("store", item.source, logging.DEBUG, item=item_id, story=story_id, why=reason)
-        return IngestResult(
-            item_id, is_new, updated, story_id, story_is_new, new_topics, reason, view
+        return ingest_one(
+            self.conn, item, match, entity_kinds, ready, self.clock.now(), self.settings, self.terms
         )
 
     def ingest_many(
@@ -204,145 +152,8 @@ class Store:
         """Whether `item` is stored already (by canonical URL, GUID, or a recent title): the
         same test `ingest` makes, without writing. Watchers use it to fetch full text only for
         new reports."""
-        return self._known(self.conn, identity_keys(item), self.clock.now()) is not None
-
-    def _known(
-        self, conn: sqlite3.Connection, keys: Sequence[tuple[int, str]], now: datetime
-    ) -> tuple[int, str] | None:
-        """The stored item one of `keys` names (URL before GUID before title), with the kind."""
-        if not keys:
-            return None
-        marks = ",".join("?" * len(keys))
-        rows = conn.execute(
-            f"SELECT key, item_id, kind, ts FROM item_keys WHERE key IN ({marks})",
-            [k for k, _ in keys],
-        ).fetchall()
-        oldest_title = epoch(now) - self.settings.window_hours * 3600
-        usable = [r for r in rows if r[2] != "title" or r[3] >= oldest_title]
-        if not usable:
-            return None
-        best = min(usable, key=lambda r: _KEY_RANK.get(r[2], 9))
-        return best[1], best[2]
-
-    def _file_keys(
-        self,
-        conn: sqlite3.Connection,
-        item_id: int,
-        keys: Sequence[tuple[int, str]],
-        now: datetime,
-    ) -> None:
-        """File `keys` for `item_id`: URL/GUID keys of another item stay; title keys move here."""
-        ts = int(epoch(now))
-        conn.executemany(
-            "INSERT INTO item_keys(key, item_id, kind, ts) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET item_id = excluded.item_id, ts = excluded.ts"
-            " WHERE excluded.kind = 'title'",
-            [(key, item_id, kind, ts) for key, kind in keys],
-        )
-
-    def _write_match(
-        self, conn: sqlite3.Connection, item_id: int, r: Rows, match: MatchResult, again: bool
-    ) -> None:
-        """The item's topic verdicts and full-text row (`again`: the item had them already)."""
-        if again:
-            conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
-            conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
-        conn.executemany(
-            "INSERT INTO matches(item_id, topic, matched, score, explanation)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(item_id, *row) for row in explanations(match)],
-        )
-        conn.execute(
-            "INSERT INTO items_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (item_id, r.feats.title, r.fts_body),
-        )
-
-    def _insert_new(
-        self,
-        conn: sqlite3.Connection,
-        item: Item,
-        match: MatchResult,
-        ident: Identity,
-        r: Rows,
-        now: datetime,
-        within: Mapping[str, str],
-    ) -> tuple[int, int, bool, tuple[str, ...], str]:
-        now_s = iso(now)
-        cur = conn.execute(
-            _INSERT_ITEM, (item.source, item.url, ident.canon, item.guid, now_s, now_s, *r.content)
-        )
-        item_id = cur.lastrowid
-        assert item_id is not None  # an INSERT always sets it
-        self._file_keys(conn, item_id, ident.keys, now)
-        self._write_match(conn, item_id, r, match, again=False)
-        filed = file_report(
-            conn, item_id, item, match, r.feats, r.lsh, self.settings, self.terms, within, now_s
-        )
-        conn.execute(
-            "INSERT INTO story_items(item_id, story_id, reason, score, joined_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (item_id, filed.story_id, filed.reason, filed.score, now_s),
-        )
-        new_topics = story_writes.add_topics(conn, filed.story_id, match.matched_topics, now_s)
-        if filed.merged:  # topics the merged stories brought are the story's own now
-            new_topics = tuple(
-                dict.fromkeys(new_topics + story_writes.topics(conn, filed.story_id))
-            )
-        if new_topics:
-            story_index.add_fanout(conn, filed.story_id, "new", new_topics, now_s)
-        elif filed.grew:
-            story_index.add_fanout(conn, filed.story_id, "grew", (), now_s)
-        return item_id, filed.story_id, filed.story_is_new, new_topics, filed.reason
-
-    def _seen_again(
-        self,
-        conn: sqlite3.Connection,
-        item_id: int,
-        item: Item,
-        match: MatchResult,
-        entity_kinds: Mapping[str, str],
-        ident: Identity,
-        now: datetime,
-    ) -> tuple[bool, int, tuple[str, ...]]:
-        """Refresh a known item; update it when its title or text changed.
-        Returns (updated, story id, topics new to the story)."""
-        now_s = iso(now)
-        row = conn.execute(
-            "SELECT i.content_hash, i.features, si.story_id, s.rep_item_id FROM items i"
-            " JOIN story_items si ON si.item_id = i.id JOIN stories s ON s.id = si.story_id"
-            " WHERE i.id = ?",
-            (item_id,),
-        ).fetchone()
-        if row is None:
-            raise StoreError(f"item {item_id} has no story")
-        old_hash, old_features, story_id, rep = row
-        self._file_keys(conn, item_id, ident.keys, now)
-        if old_hash == ident.digest:
-            conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (now_s, item_id))
-            return False, story_id, ()
-        old = Features.from_json(item_id, story_id, old_features)
-        r = rows(item, match, entity_kinds, old.ts)  # the time it was first filed under stays
-        conn.execute(_UPDATE_ITEM, (*r.content, now_s, now_s, item_id))
-        self._write_match(conn, item_id, r, match, again=True)
-        # Re-file the near-duplicate keys under the new text (the story's profile keeps what
-        # the report first said).
-        conn.executemany(
-            "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
-            [(k, item_id) for k in all_keys(old)],
-        )
-        file_cluster_keys(conn, item_id, r.lsh, old.ts)
-        if rep == item_id:
-            conn.execute(
-                "UPDATE stories SET title = ?, url = ?, last_seen = ? WHERE id = ?",
-                (item.title, item.url, now_s, story_id),
-            )
-        else:
-            conn.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (now_s, story_id))
-        story_writes.join_entities(conn, story_id, match)
-        new_topics = story_writes.add_topics(conn, story_id, match.matched_topics, now_s)
-        if new_topics:
-            story_index.add_fanout(conn, story_id, "new", new_topics, now_s)
-        return True, story_id, new_topics
+        window = self.settings.window_hours
+        return known(self.conn, identity_keys(item), self.clock.now(), window) is not None
 
     # -- what delivery is owed ----------------------------------------------------------------
 
