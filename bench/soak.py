@@ -42,9 +42,9 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakebotapi import FakeBotAPI  # noqa: E402  # after the path is set
-from tests.feedserver import FeedServer  # noqa: E402
-from tests.service_support import ServiceProcess, rules_text, source, wait_for  # noqa: E402
+from tests.fakebotapi import FakeBotAPI
+from tests.feedserver import FeedServer
+from tests.service_support import ServiceProcess, rules_text, source, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "5550003:AAH-soak-T0KEN"
