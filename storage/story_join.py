@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from config.model import Stories
 from core.items import Item
@@ -20,6 +20,9 @@ from storage.story_index import TermStats
 from stories.cluster import Features, decide
 from stories.events import Choice, choose
 from stories.profile import Report, StoryProfile
+
+RARE_KEYS = 3
+MIN_RARE = 5
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ def file_report(
         reason = f"{dup.kind} of item {dup.item_id}: {dup.why}"
         profile = story_index.profiles(conn, [story_id]).get(story_id)
     else:
+        report = replace(report, rare=rarest(stats, report))
         found = story_index.candidates(conn, report, window_s)
         _load_terms(stats, report, found)
         choice = choose(report, found, stats, within, settings.event_score, window_s)
@@ -99,6 +103,14 @@ def file_report(
     story_index.save(conn, profile)
     stats.count(report.lang, report.terms.keys())
     return Filed(story_id, story_is_new, reason, score, tuple(merged), grew)
+
+
+def rarest(stats: TermStats, r: Report, count: int = RARE_KEYS) -> tuple[str, ...]:
+    """The report's `count` rarest word stems of MIN_RARE letters or more: index keys that
+    find a paraphrase with no entity in common."""
+    stats.load(r.lang, r.terms)
+    words = [t for t in r.terms if len(t) >= MIN_RARE]
+    return tuple(sorted(words, key=lambda t: (-stats(r.lang, t), t))[:count])
 
 
 def _load_terms(stats: TermStats, r: Report, found: list[StoryProfile]) -> None:

@@ -15,8 +15,8 @@ The score adds up evidence, each part named so that `story ID` can show why a re
 - themes both name (0.5 each, at most 1);
 - in the same language, the cosine of their word stems weighted by rarity (up to 4); between
   English and French, where names and cognates share stems, up to 2;
-- numbers of two digits or more both state (1 each, at most 2); a headline number the story
-  never states takes 1.5 off;
+- numbers of two digits or more both state (1 each, at most 2); a headline number (of any
+  size) the story never states, when its members state numbers, takes 1.5 off;
 - the place its headline names first (as its country) that no member names takes 3 off; any
   other anchor of its headline the story lacks takes half its weight off (a person, all of it:
   a new person in the headline is another event more often than not), and so does a person
@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from stories.profile import Report, StoryProfile
+from stories.profile import Report, StoryProfile, significant
 
 KIND_WEIGHT = {"person": 3.0, "organisation": 2.0, "place": 1.0, "region": 0.5}
 INNER_PLACE = 2.0  # a place that lies in another (a city, a base)
@@ -138,7 +138,7 @@ def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Sc
         if across:
             cos, words = max(across)
             add(f"names and cognates {', '.join(words)}", LEXICAL_ACROSS * cos)
-    numbers = sorted(r.numbers & s.numbers.keys())
+    numbers = sorted(significant(r.numbers & s.numbers.keys()))
     add(f"numbers {', '.join(numbers)}", min(NUMBER_CAP, NUMBER * len(numbers)))
     if r.title_numbers and s.numbers and not (r.title_numbers & s.numbers.keys()):
         add(

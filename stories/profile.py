@@ -7,10 +7,10 @@ it names, the first one its primary event; themes), the outermost place its head
 first (`head`), its content-word stems (`stories.terms`) and the numbers it states.
 
 A story's profile grows as members join: how many members name each anchor (and how many in
-their headlines), event and theme,
-the primary events of its members, their headlines' first places, per language the summed
-word stems (the MAX_TERMS heaviest kept), the numbers, the languages and the time span. It is
-stored as JSON beside the story and merged when two stories prove to be one.
+their headlines), event and theme, the primary events of its members, their headlines' first
+places, per language the summed word stems (the MAX_TERMS heaviest kept), the numbers, its
+members' rarest words (index keys), the languages and the time span. It is stored as JSON
+beside the story and merged when two stories prove to be one.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from stories.terms import terms
 
 ANCHOR_KINDS = frozenset({"person", "place", "region", "organisation"})
 MAX_TERMS = 80  # word stems kept per language in a profile
+MAX_RARE = 30  # rare words a story is filed under
 MIN_NUMBER = 10  # smaller numbers ("three states", "two ships") say little about an event
 
 
@@ -44,6 +45,7 @@ class Report:
     terms: Counter[str]
     numbers: frozenset[str]
     title_numbers: frozenset[str]
+    rare: tuple[str, ...] = ()  # its rarest word stems (set by the store, which knows rarity)
 
     @property
     def primary(self) -> str:
@@ -63,12 +65,13 @@ class Report:
             events=tuple(e for e in order if core.get(e) == "event"),
             themes=frozenset(e for e, k in core.items() if k == "theme"),
             terms=terms(f.text, f.lang),
-            numbers=_significant(f.numbers),
-            title_numbers=_significant(f.title_numbers),
+            numbers=f.numbers,
+            title_numbers=f.title_numbers,
         )
 
 
-def _significant(values: Iterable[str]) -> frozenset[str]:
+def significant(values: Iterable[str]) -> frozenset[str]:
+    """The numbers among `values` large enough to say something about an event."""
     out = set()
     for value in values:
         try:
@@ -98,6 +101,7 @@ class StoryProfile:
     themes: Counter[str] = field(default_factory=Counter)
     terms: dict[str, Counter[str]] = field(default_factory=dict)
     numbers: Counter[str] = field(default_factory=Counter)
+    rare: Counter[str] = field(default_factory=Counter)  # "lang:stem" of members' rarest words
 
     @property
     def mean_ts(self) -> float:
@@ -129,6 +133,8 @@ class StoryProfile:
             bag.update(r.terms)
             _trim(bag)
         self.numbers.update(r.numbers)
+        self.rare.update(f"{r.lang}:{t}" for t in r.rare)
+        _trim(self.rare, MAX_RARE)
 
     def merge(self, other: StoryProfile) -> None:
         """Take in every member of `other` (a story found to be this one)."""
@@ -147,8 +153,10 @@ class StoryProfile:
             (self.primaries, other.primaries),
             (self.themes, other.themes),
             (self.numbers, other.numbers),
+            (self.rare, other.rare),
         ):
             mine.update(theirs)
+        _trim(self.rare, MAX_RARE)
         self.kinds.update(other.kinds)
         for lang, bag in other.terms.items():
             mine_bag = self.terms.setdefault(lang, Counter())
@@ -156,8 +164,12 @@ class StoryProfile:
             _trim(mine_bag)
 
     def index_keys(self) -> list[str]:
-        """What the story is filed under in the index (anchors and events)."""
-        return [f"e:{e}" for e in self.anchors] + [f"v:{e}" for e in self.events]
+        """What the story is filed under in the index: anchors, events, rare words."""
+        return (
+            [f"e:{e}" for e in self.anchors]
+            + [f"v:{e}" for e in self.events]
+            + [f"w:{k}" for k in self.rare]
+        )
 
     def to_json(self) -> str:
         return json.dumps(
@@ -174,6 +186,7 @@ class StoryProfile:
                 "m": self.themes,
                 "w": self.terms,
                 "x": self.numbers,
+                "r": self.rare,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -199,16 +212,21 @@ class StoryProfile:
             themes=Counter(d.get("m", {})),
             terms={lang: Counter(bag) for lang, bag in d.get("w", {}).items()},
             numbers=Counter(d.get("x", {})),
+            rare=Counter(d.get("r", {})),
         )
 
 
 def report_keys(r: Report) -> list[str]:
-    """The index keys a report looks stories up by (the same as `StoryProfile.keys`)."""
-    return [f"e:{e}" for e in r.anchors] + [f"v:{e}" for e in r.events]
+    """The index keys a report looks stories up by (as `StoryProfile.index_keys`)."""
+    return (
+        [f"e:{e}" for e in r.anchors]
+        + [f"v:{e}" for e in r.events]
+        + [f"w:{r.lang}:{t}" for t in r.rare]
+    )
 
 
-def _trim(bag: Counter[str]) -> None:
-    if len(bag) > MAX_TERMS * 2:
-        keep = dict(bag.most_common(MAX_TERMS))
+def _trim(bag: Counter[str], most: int = MAX_TERMS) -> None:
+    if len(bag) > most * 2:
+        keep = dict(bag.most_common(most))
         bag.clear()
         bag.update(keep)
