@@ -125,11 +125,13 @@ def proclitic_forms(word: str) -> list[str]:
     return forms
 
 
-# What `arabic_stem` strips (after Larkey's light stemmer): the article with a proclitic
-# before it, or و alone, in front; the commonest pronoun and plural endings behind; always
-# keeping at least two letters in front and three behind. A bare ب ف ل ك is not stripped:
-# too many words begin with those letters (باماكو, كييف).
-_ARABIC_HEADS = ("وال", "بال", "كال", "فال", "لل", "ال")
+# What `arabic_stem` strips (after Larkey's light stemmer): the article with any proclitic
+# before it, or else و alone before four letters or more, in front; the commonest pronoun and
+# plural endings behind, keeping three letters. A bare ب ف ل ك is not stripped: too many
+# words begin with those letters (باماكو, كييف).
+_ARABIC_HEADS = tuple(
+    sorted({*(p + "ال" for p in PROCLITICS), "ولل", "فلل", "لل", "ال"}, key=len, reverse=True)
+)
 _ARABIC_TAILS = ("هما", "هم", "ها", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
 
 
@@ -138,12 +140,13 @@ def arabic_stem(word: str) -> str:
     so that والجزائر, بالجزائر and الجزائر compare equal. Other words come back unchanged."""
     if not is_arabic(word):
         return word
-    if word.startswith("و") and len(word) > 3:
-        word = word[1:]
     for head in _ARABIC_HEADS:
         if word.startswith(head) and len(word) - len(head) >= 2:
             word = word[len(head) :]
             break
+    else:
+        if word.startswith("و") and len(word) > 4:  # وزير keeps its و, وباماكو loses it
+            word = word[1:]
     for tail in _ARABIC_TAILS:
         if word.endswith(tail) and len(word) - len(tail) >= MIN_STEM:
             return word[: -len(tail)]

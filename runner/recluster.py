@@ -10,6 +10,7 @@ changed story) and, unless asked for a dry run, applies it to the state database
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from config.model import Rules
 from core.clock import FixedClock
 from matching.engine import Matcher
 from storage.db import open_state
-from storage.reassign import reassign
+from storage.reassign import reassign, set_reasons
 from storage.records import StoredItem, iso
 from storage.store import Store
 
@@ -52,29 +53,40 @@ def recluster(store: Store, rules: Rules, since: datetime | None, apply: bool) -
     )
     matcher, kinds = Matcher.from_rules(rules), rules.entity_kinds()
     groups: dict[int, list[int]] = {}
-    reasons: dict[int, tuple[str, float | None]] = {}
     with tempfile.TemporaryDirectory() as folder:
         clock = FixedClock(_time(stored[0]) if stored else store.clock.now())
         scratch = Store(open_state(folder), clock, rules.stories, background_checkpoint=False)
         try:
-            scratch_story: dict[int, int] = {}
+            scratch_item: dict[int, int] = {}  # real item id -> the scratch database's
             for s in stored:
                 clock.set(_time(s))  # the replay's own time
                 result = scratch.ingest(s.item, matcher.match_item(s.item), kinds)
-                scratch_story[s.id] = result.item_id
-                reasons[s.id] = (result.reason, None)
-            final = dict(scratch.conn.execute("SELECT item_id, story_id FROM story_items"))
-            scores = dict(scratch.conn.execute("SELECT item_id, score FROM story_items"))
+                scratch_item[s.id] = result.item_id
+            final = {
+                item: (story, reason, score)
+                for item, story, reason, score in scratch.conn.execute(
+                    "SELECT item_id, story_id, reason, score FROM story_items"
+                )
+            }
         finally:
             scratch.close()
-    for real, fake in scratch_story.items():
-        groups.setdefault(final[fake], []).append(real)
-        reasons[real] = (reasons[real][0], scores.get(fake))
+    for real, fake in scratch_item.items():
+        groups.setdefault(final[fake][0], []).append(real)
     after = list(groups.values())
     moved = _moved(before, after)
     if apply and after:
         with store.transaction() as conn:
-            reassign(conn, after, reasons, iso(store.clock.now()))
+            story_of = reassign(conn, after, iso(store.clock.now()))
+            # the scratch database's numbers in the reasons, as the state database numbers them
+            items = {fake: real for real, fake in scratch_item.items()}
+            stories = {final[fake][0]: story_of[real] for real, fake in scratch_item.items()}
+            set_reasons(
+                conn,
+                {
+                    real: (_renumber(final[fake][1], stories, items), final[fake][2])
+                    for real, fake in scratch_item.items()
+                },
+            )
     return Reclustered(
         reports=len(stored),
         stories_before=len(set(before.values())),
@@ -83,6 +95,21 @@ def recluster(store: Store, rules: Rules, since: datetime | None, apply: bool) -
         seconds=time.perf_counter() - started,
         applied=apply and bool(after),
     )
+
+
+_STORIES = re.compile(r"\b(stor(?:y|ies)) (\d+(?:, \d+)*)")
+_ITEM = re.compile(r"\bitem (\d+)")
+
+
+def _renumber(text: str, stories: dict[int, int], items: dict[int, int]) -> str:
+    """`text` with the story and item numbers of the scratch database made real."""
+
+    def story_ids(m: re.Match[str]) -> str:
+        ids = ", ".join(str(stories.get(int(n), n)) for n in m.group(2).split(", "))
+        return f"{m.group(1)} {ids}"
+
+    text = _STORIES.sub(story_ids, text)
+    return _ITEM.sub(lambda m: f"item {items.get(int(m.group(1)), m.group(1))}", text)
 
 
 def _time(s: StoredItem) -> datetime:

@@ -25,13 +25,10 @@ from stories.profile import Report, StoryProfile
 
 
 def reassign(
-    conn: sqlite3.Connection,
-    groups: Sequence[Sequence[int]],
-    reasons: Mapping[int, tuple[str, float | None]],
-    now_s: str,
+    conn: sqlite3.Connection, groups: Sequence[Sequence[int]], now_s: str
 ) -> dict[int, int]:
-    """File every item of `groups` in the story of its group; `reasons`: item id -> (why it
-    joined, score). Returns item id -> story id."""
+    """File every item of `groups` in the story of its group (its reason: "reclustered", until
+    `set_reasons`). Returns item id -> story id."""
     items = [i for g in groups for i in g]
     old = _old_stories(conn, items)
     taken: set[int] = set()
@@ -45,8 +42,9 @@ def reassign(
         for i in group:
             story_of[i] = sid
     conn.executemany(
-        "UPDATE story_items SET story_id = ?, reason = ?, score = ? WHERE item_id = ?",
-        [(story_of[i], *reasons.get(i, ("reclustered", None)), i) for i in items],
+        "UPDATE story_items SET story_id = ?, reason = 'reclustered', score = NULL"
+        " WHERE item_id = ?",
+        [(story_of[i], i) for i in items],
     )
     for sid in taken:
         _rebuild(conn, sid)
@@ -131,6 +129,9 @@ def _retire(
     named = _delivered(conn, set(went))
     for sid, targets in went.items():
         if sid not in taken:
+            target = targets.most_common(1)[0][0]
+            # the stories merged into it before now point where most of its members went
+            conn.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (target, sid))
             if conn.execute(
                 "SELECT 1 FROM story_items WHERE story_id = ? LIMIT 1", (sid,)
             ).fetchone():
@@ -138,7 +139,7 @@ def _retire(
             elif sid in named:
                 conn.execute(
                     "UPDATE stories SET merged_into = ?, item_count = 0 WHERE id = ?",
-                    (targets.most_common(1)[0][0], sid),
+                    (target, sid),
                 )
                 conn.execute("DELETE FROM story_profiles WHERE story_id = ?", (sid,))
                 conn.execute("DELETE FROM story_keys WHERE story_id = ?", (sid,))
@@ -169,3 +170,11 @@ def _delivered(conn: sqlite3.Connection, story_ids: set[int]) -> set[int]:
                 )
             )
     return named
+
+
+def set_reasons(conn: sqlite3.Connection, reasons: Mapping[int, tuple[str, float | None]]) -> None:
+    """Why each item joined its story (item id -> (reason, score))."""
+    conn.executemany(
+        "UPDATE story_items SET reason = ?, score = ? WHERE item_id = ?",
+        [(why, score, item) for item, (why, score) in reasons.items()],
+    )

@@ -126,40 +126,45 @@ def save(conn: sqlite3.Connection, p: StoryProfile) -> None:
     )
 
 
-def merge(conn: sqlite3.Connection, into: StoryProfile, other: StoryProfile) -> None:
-    """Merge story `other` into `into` (whose profile the caller has updated and saves): its
-    items, topics, outlets and languages move; it stays as a pointer (`merged_into`), with
-    the stories merged into it before now pointing at `into` too."""
+def merge(conn: sqlite3.Connection, into: StoryProfile, other: StoryProfile, by_item: int) -> None:
+    """Merge story `other` into `into` (whose profile the caller has updated and saves), as
+    the report `by_item` showed them one: its items (their reasons say so), topics, outlets
+    and languages move; the earlier of the two representatives and first sightings stays; it
+    is kept as a pointer (`merged_into`), with the stories merged into it before now pointing
+    at `into` too."""
     conn.execute(
-        "UPDATE story_items SET story_id = ? WHERE story_id = ?", (into.story_id, other.story_id)
+        "UPDATE story_items SET story_id = ?, reason = reason || ? WHERE story_id = ?",
+        (into.story_id, f"; in story {into.story_id} since item {by_item}", other.story_id),
     )
     conn.execute(
         "INSERT OR IGNORE INTO story_topics(story_id, topic, first_at)"
         " SELECT ?, topic, first_at FROM story_topics WHERE story_id = ?",
         (into.story_id, other.story_id),
     )
+    cols = (
+        "sources, languages, entities, item_count, last_seen, first_seen, rep_item_id, title,"
+        " url, source, lang, published"
+    )
     rows = {
-        sid: (json.loads(srcs), json.loads(langs), json.loads(ents), count, last)
-        for sid, srcs, langs, ents, count, last in conn.execute(
-            "SELECT id, sources, languages, entities, item_count, last_seen FROM stories"
-            " WHERE id IN (?, ?)",
-            (into.story_id, other.story_id),
+        r[0]: r[1:]
+        for r in conn.execute(
+            f"SELECT id, {cols} FROM stories WHERE id IN (?, ?)", (into.story_id, other.story_id)
         )
     }
     mine, theirs = rows[into.story_id], rows[other.story_id]
-    merged = [mine[i] + [x for x in theirs[i] if x not in mine[i]] for i in range(3)]
+    older = theirs if theirs[5] < mine[5] else mine  # the representative of the earlier one
+    lists = [json.loads(x) for x in mine[:3]]
+    for i, x in enumerate(theirs[:3]):
+        lists[i] += [v for v in json.loads(x) if v not in lists[i]]
     conn.execute(
         "UPDATE stories SET sources = ?, languages = ?, entities = ?, item_count = ?,"
-        " last_seen = max(last_seen, ?) WHERE id = ?",
+        " last_seen = max(last_seen, ?), first_seen = ?, rep_item_id = ?, title = ?, url = ?,"
+        " source = ?, lang = ?, published = ? WHERE id = ?",
         (
-            json.dumps(merged[0], ensure_ascii=False),
-            json.dumps(merged[1]),
-            json.dumps(merged[2]),
-            mine[3] + theirs[3],
-            theirs[4],
-            into.story_id,
+            json.dumps(lists[0], ensure_ascii=False), json.dumps(lists[1]),
+            json.dumps(lists[2]), mine[3] + theirs[3], theirs[4], *older[5:], into.story_id,
         ),
-    )
+    )  # fmt: skip
     conn.execute(
         "UPDATE stories SET merged_into = ?, item_count = 0 WHERE id = ? OR merged_into = ?",
         (into.story_id, other.story_id, other.story_id),

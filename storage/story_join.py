@@ -95,7 +95,7 @@ def file_report(
             other = others.get(other_id)
             if other is not None:
                 profile.merge(other)
-                story_index.merge(conn, profile, other)
+                story_index.merge(conn, profile, other, item_id)
                 merged.append(other_id)
         if merged:
             reason += f"; merged stories {', '.join(map(str, merged))} into it"

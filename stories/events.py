@@ -6,12 +6,13 @@ The score adds up evidence, each part named so that `story ID` can show why a re
 - anchors it shares with the story (people 3, organisations 2, a city or base 2, a country
   1, a region 0.5), each counting in full when every member names it and half when few do,
   and in full when its headline and the story's headlines name it, 3/4 when one of them does,
-  half when it is background to both;
-  all of them count half when the report's primary event is not among the story's events
-  (the same actors doing something else);
-- the same kind of happening: the report's primary event (the first its headline names) named
-  by the story's members, +3 (half when few of them name it); an event it names only in
-  passing, +0.75; none in common, 3 off: sharing actors is not sharing an event;
+  half when it is background to both; all of them, and the shared words, count half when the
+  report's primary event is not among the story's events (the same actors, or a background
+  the report recalls, about something else);
+- the same kind of happening: the report's primary event (the first its headline names) the
+  news of some of the story's members, +3 (less when few of them name it; half when members
+  name it only in passing); an event it names only in passing, +0.75; none in common, 3 off:
+  sharing actors is not sharing an event;
 - themes both name (0.5 each, at most 1);
 - in the same language, the cosine of their word stems weighted by rarity (up to 4); between
   English and French, where names and cognates share stems, up to 2;
@@ -115,12 +116,12 @@ def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Sc
         headlines = (e in r.title_anchors) + bool(s.title_anchors.get(e))
         anchor_points += weight(e, r.anchors[e], within) * support * HEADLINE_SHARE[headlines]
     shared += common
+    # the same actors, or words, about something else: who without what is half the evidence
+    cut = 1.0
     if r.primary and s.events and not s.events.get(r.primary):
-        # the same actors doing something else: who without what is half the evidence
         cut = 1 - 0.5 * maturity(s)
-        add(f"anchors {', '.join(common)}, cut: another kind of happening", anchor_points * cut)
-    else:
-        add(f"anchors {', '.join(common)}", anchor_points)
+    note = ", cut: another kind of happening" if cut < 1 else ""
+    add(f"anchors {', '.join(common)}{note}", anchor_points * cut)
 
     add(*_events(r, s, shared))
     themes = [t for t in r.themes if s.themes.get(t)]
@@ -132,12 +133,12 @@ def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Sc
     bag = s.terms.get(r.lang)
     if bag and r.terms:
         cos, words = cosine(r.terms, bag, r.lang, idf)
-        add(f"words {', '.join(words)}", LEXICAL * cos)
+        add(f"words {', '.join(words)}{note}", LEXICAL * cos * cut)
     elif r.lang in LATIN and r.terms:
         across = [cosine(r.terms, b, lang, idf) for lang, b in s.terms.items() if lang in LATIN]
         if across:
             cos, words = max(across)
-            add(f"names and cognates {', '.join(words)}", LEXICAL_ACROSS * cos)
+            add(f"names and cognates {', '.join(words)}{note}", LEXICAL_ACROSS * cos * cut)
     numbers = sorted(significant(r.numbers & s.numbers.keys()))
     add(f"numbers {', '.join(numbers)}", min(NUMBER_CAP, NUMBER * len(numbers)))
     if r.title_numbers and s.numbers and not (r.title_numbers & s.numbers.keys()):
@@ -161,14 +162,17 @@ def maturity(s: StoryProfile) -> float:
 
 
 def _events(r: Report, s: StoryProfile, shared: list[str]) -> tuple[str, float]:
-    """The kind-of-happening part. Full when the report's primary event is one the story's
-    members name; a quarter when they share only events the report names in passing (the
-    background of its own news); a conflict when they share none."""
+    """The kind-of-happening part. Full when the report's primary event is the news of some of
+    the story's members (their primary event); half when members name it only in passing; a
+    quarter when the report names one of the story's events only in passing (the background
+    of its own news); a conflict when they share none."""
     both = [e for e in r.events if s.events.get(e)]
     shared += both
     if r.primary and s.events.get(r.primary):
-        support = s.support(s.events, r.primary)
-        return f"event {r.primary}", EVENT * (0.5 + 0.5 * support)
+        support = 0.5 + 0.5 * s.support(s.events, r.primary)
+        if s.primaries.get(r.primary):
+            return f"event {r.primary}", EVENT * support
+        return f"event {r.primary}, in the story's background", EVENT * support / 2
     if both:
         return f"event {both[0]} in passing", EVENT * BACKGROUND
     if r.primary and s.primaries:
