@@ -52,21 +52,21 @@ def identity_keys(item: Item, canon: str | None = None) -> list[tuple[int, str]]
 
 
 def explanations(match: MatchResult) -> list[tuple[str, int, float, str]]:
-    """(topic, matched, score, explanation JSON) for every topic worth keeping."""
+    """(topic, matched, score, explanation JSON) for every topic worth keeping (matched, or
+    scored above zero). The explanation is compact (migration 0007): the terms that scored
+    ("t"), why it missed ("r"), and where each counted hit is ("h": [entity or keyword, first
+    word, end word]); snippets and spellings are recomputed from the stored text when shown."""
     rows = []
     for t in match.topics:
         if not (t.matched or t.score > 0):
             continue
         explanation = {
-            "id": t.id,
-            "matched": t.matched,
-            "score": t.score,
-            "threshold": t.threshold,
-            "reasons": list(t.reasons),
-            "terms": list(t.terms),
-            "hits": [dict(vars(h)) for h in t.hits],  # flat dataclass: faster than asdict
+            "t": list(t.terms),
+            "r": list(t.reasons),
+            "h": [[h.entity or h.keyword, h.start, h.end] for h in t.hits if h.counted],
         }
-        rows.append((t.id, int(t.matched), t.score, json.dumps(explanation, ensure_ascii=False)))
+        text = json.dumps(explanation, ensure_ascii=False, separators=(",", ":"))
+        rows.append((t.id, int(t.matched), t.score, text))
     return rows
 
 
