@@ -22,8 +22,10 @@ FSI = "\u2068"  # first strong isolate
 PDI = "\u2069"  # pop directional isolate
 MAX_HEADLINE = 300
 MAX_LABELS = 6
+MAX_URL = 2048  # longer links are dropped (the label stays): one URL must not fill a message
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
+_LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)  # as `link` writes them
 
 
 def tg_len(s: str) -> int:
@@ -44,9 +46,10 @@ def esc(s: str, limit: int = MAX_HEADLINE) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """An <a> to an http(s) URL (escaped for the attribute), or just the label for anything else."""
+    """An <a> to an http(s) URL of at most MAX_URL characters (escaped for the attribute), or
+    just the label for anything else."""
     url = (url or "").strip()
-    if not re.match(r"https?://", url, re.IGNORECASE):
+    if len(url) > MAX_URL or not re.match(r"https?://", url, re.IGNORECASE):
         return html.escape(label, quote=False)
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(label, quote=False)}</a>'
 
@@ -105,6 +108,24 @@ def digest_header(lang: str, count: int, part: int, parts: int) -> str:
 def topic_heading(title: str, continued: bool, lang: str) -> str:
     more = f" <i>({text(lang, 'continued')})</i>" if continued else ""
     return f"<b>▌{esc(title, 120)}</b>{more}"
+
+
+def shorten(message: str, limit: int) -> str:
+    """A message of ours made to fit `limit` (tg_len): unchanged when it fits; else without its
+    links; else as plain text cut with an ellipsis (still valid Telegram HTML)."""
+    if tg_len(message) <= limit:
+        return message
+    unlinked = _LINK.sub(r"\1", message)
+    if tg_len(unlinked) <= limit:
+        return unlinked
+    text = plain(message)
+    keep = limit - 1
+    while True:
+        cut = html.escape(text[:keep].rstrip(), quote=False) + "…"
+        over = tg_len(cut) - limit
+        if over <= 0:
+            return cut
+        keep -= max(1, over // 5)  # an escape adds at most 4 units per character
 
 
 def plain(message: str) -> str:
