@@ -20,7 +20,7 @@ from config.model import Rules
 from core.clock import Clock, SystemClock
 from core.log import event
 from core.story import StoryView
-from delivery import cadence, compose, render
+from delivery import cadence, compose
 from delivery.i18n import lang_or_default
 from delivery.ports import Operations, StorySource
 from delivery.sender import OutboxSender
@@ -163,12 +163,13 @@ class DeliveryService:
 
     def notify_admins(self, text: str) -> int:
         """Queue an operator notice (a paused source, a refused rules edit) to every admin, or
-        to the terminal without a token. Returns how many chats it was queued for."""
-        body = "\n".join(render.esc(line, 1000) for line in text.splitlines() if line.strip())
+        to the terminal without a token, summarised and split under Telegram's limit (see
+        compose.notice_parts). Returns how many chats it was queued for."""
+        parts = [Part(body) for body in compose.notice_parts(text)]
         chats = [TERMINAL_CHAT] if self.terminal else sorted(self.admins)
         now = self.clock.now()
         for chat in chats:
-            self.store.enqueue(chat, None, "notice", [Part(f"⚠️ {body}")], now=now, not_before=now)
+            self.store.enqueue(chat, None, "notice", parts, now=now, not_before=now)
         if chats:
             self.sender.wake()
         return len(chats)
