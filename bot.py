@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from cli import rules_cmds, service_cmds, stories
 from core import gc_tuning, log
+from core.errors import SahelWatchError
 
 COMMANDS = (rules_cmds, service_cmds, stories)
 
@@ -35,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except SahelWatchError as exc:  # an operator's problem (no database, ...): one line
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception:  # a bug: its traceback goes through the log's token redactor
+        logging.getLogger("sahelwatch").critical("stopped by an unexpected error", exc_info=True)
+        return 1
     return code
 
 

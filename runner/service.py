@@ -1,9 +1,10 @@
 """The running system: every stage wired on one APScheduler, for `run` (forever) and `once`.
 
-`Service` owns the edges' resources (the database connection, the HTTP client, the bot), builds
-the pipeline and the delivery service for the current rules, and implements the operator actions
-(pause, resume, reload, health) that bot commands and the live-reload watcher call. Rules are
-swapped in one step after they validate; a broken edit leaves the old rules running.
+`Service` owns the edges' resources (the database connection, checked for corruption at start,
+the HTTP client, the bot), builds the pipeline and the delivery service
+for the current rules, and implements the operator actions (pause, resume, reload, health) that
+bot commands and the live-reload watcher call. Rules are swapped in one step after they
+validate; a broken edit leaves the old rules running.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
-from storage.db import DB_NAME, connect, migrate, state_dir
+from storage.db import DB_NAME, check_integrity, connect, migrate, state_dir
 from storage.delivery_store import DeliveryStore
 from storage.store import Store
 from watchers.http import Fetcher, make_client
@@ -71,7 +72,9 @@ class Service:
         self.rules_path = rules_path
         self.rules: Rules = load_rules(rules_path)  # RulesError goes to the caller
         self.clock = clock or SystemClock()
-        self.db = connect(state_dir(state) / DB_NAME)
+        folder = state_dir(state)
+        self.db = connect(folder / DB_NAME)
+        check_integrity(self.db)  # a corrupt database is refused (StoreError)
         migrate(self.db)
         self.store = Store(self.db, self.clock, self.rules.stories)
         self.delivery_store = DeliveryStore(self.db.conn)
