@@ -1,7 +1,7 @@
 """The running system: every stage wired on one APScheduler, for `run` (forever) and `once`.
 
-`Service` owns the edges' resources (the database connection, checked for corruption at start,
-the HTTP client, the bot), builds the pipeline and the delivery service
+`Service` owns the edges' resources (the state folder's lock, the database connection, checked
+for corruption at start, the HTTP client, the bot), builds the pipeline and the delivery service
 for the current rules, and implements the operator actions (pause, resume, reload, health) that
 bot commands and the live-reload watcher call. Rules are swapped in one step after they
 validate; a broken edit leaves the old rules running.
@@ -35,6 +35,7 @@ from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
 from storage.db import DB_NAME, check_integrity, connect, migrate, state_dir
 from storage.delivery_store import DeliveryStore
+from storage.statelock import StateLock
 from storage.store import Store
 from watchers.http import Fetcher, make_client
 from watchers.scheduler import WatchScheduler
@@ -73,9 +74,16 @@ class Service:
         self.rules: Rules = load_rules(rules_path)  # RulesError goes to the caller
         self.clock = clock or SystemClock()
         folder = state_dir(state)
-        self.db = connect(folder / DB_NAME)
-        check_integrity(self.db)  # a corrupt database is refused (StoreError)
-        migrate(self.db)
+        # One service per state folder (StoreError naming the holder), then the database,
+        # refused when corrupt
+        self.lock = StateLock.acquire(folder)
+        try:
+            self.db = connect(folder / DB_NAME)
+            check_integrity(self.db)
+            migrate(self.db)
+        except BaseException:
+            self.lock.release()
+            raise
         self.store = Store(self.db, self.clock, self.rules.stories)
         self.delivery_store = DeliveryStore(self.db.conn)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -163,6 +171,7 @@ class Service:
         await self.client.aclose()
         await self.pipeline.writes.close()  # what polls queued is written, or fails in words
         self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
+        self.lock.release()  # another service may start on this folder now
 
     async def prune(self) -> int:
         """Drop items older than `stories.retention` (stories deliveries refer to are kept)."""

@@ -56,10 +56,6 @@ class StateLock:
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         return cls(path, fd)
 
-    @property
-    def held(self) -> bool:
-        return self._fd >= 0
-
     def release(self) -> None:
         """Give the lock up (the file stays; the next holder writes its own id in it)."""
         if self._fd >= 0:

@@ -1,5 +1,6 @@
-"""The state folder, guarded: a corrupt database refused at start with the way to recover,
-private files, and a clear one-line error when the database cannot be opened. Each test drives `bot.py` as a real process over a
+"""The state folder, guarded: one service at a time on it (an OS lock naming the holder), a
+corrupt database refused at start with the way to recover, private files, and a clear one-line
+error when the database cannot be opened. Each test drives `bot.py` as a real process over a
 local feed server; every wait is a bounded poll on a condition.
 """
 
@@ -17,7 +18,7 @@ import pytest
 
 from storage.db import open_state
 from tests.feedserver import FeedServer
-from tests.service_support import ENV_OWN, ROOT, rss, rules_text, source
+from tests.service_support import ENV_OWN, ROOT, ServiceProcess, rss, rules_text, source
 
 
 @pytest.fixture
@@ -40,6 +41,53 @@ def bot(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, str(ROOT / "bot.py"), *args, "--state", str(state)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
     )  # fmt: skip
+
+
+# -- one service per state folder (issue 13, finding 3) ----------------------------------------
+
+
+def test_a_second_service_refuses_to_start_and_names_the_first(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    rules = write_rules(tmp_path, server)
+    first = ServiceProcess(tmp_path, rules).start()
+    (tmp_path / "second").mkdir()
+    second = ServiceProcess(tmp_path / "second", rules)
+    second.env["STATE_DIR"] = str(first.state)  # the same state folder
+    try:
+        first.wait_ready()
+        assert first.proc is not None
+        pid = first.proc.pid
+        second.start()
+        assert second.wait_exit() != 0
+        assert f"pid {pid}" in second.stderr() and "Traceback" not in second.stderr()
+
+        once = bot(first.state, "once", "--rules", str(rules))
+        assert once.returncode != 0
+        assert f"pid {pid}" in once.stderr and str(first.state) in once.stderr, once.stderr
+        assert "Traceback" not in once.stderr
+
+        # read-only commands work beside the running service
+        for args in (["sources"], ["search", "weather"], ["export"]):
+            done = bot(first.state, *args, "--rules", str(rules))
+            assert done.returncode == 0, (args, done.stderr)
+        assert "A " in bot(first.state, "sources", "--rules", str(rules)).stdout
+    finally:
+        second.kill()
+        first.kill()
+    # the OS released the lock with the process, whatever it left behind in the folder
+    again = bot(first.state, "once", "--rules", str(rules))
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_stale_lock_file_does_not_stop_a_start(tmp_path: Path, server: FeedServer) -> None:
+    rules = write_rules(tmp_path, server)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "sahelwatch.lock").write_text("999999999\n", encoding="utf-8")  # a dead process
+    done = bot(state, "once", "--rules", str(rules))
+    assert done.returncode == 0, done.stderr
+    assert "A: ok" in done.stderr
 
 
 # -- a corrupt database (issue 13, finding 7 a) -------------------------------------------------
