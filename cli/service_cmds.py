@@ -55,8 +55,10 @@ def register(sub: Any) -> None:
         "sources",
         "each source's health as a table",
         show_sources,
-        "Each source in the rules with its health from the state database: last attempt, last\n"
-        "success, HTTP status, items seen, errors (in a row / in all), next check, last error.",
+        "Each source in the rules with its health from the state database: state (ok, degraded,\n"
+        "failing, paused, paused by an admin, disabled, new), last attempt, last success, HTTP\n"
+        "status, items seen, errors (in a row / in all), next check, and the last error (for a\n"
+        "degraded source: why its last feed was read only in part).",
     )
 
 
@@ -152,13 +154,15 @@ def show_sources(args: argparse.Namespace) -> int:
             else "paused by an admin" if h.held
             else "paused" if h.paused
             else "failing" if h.failures
+            else "degraded" if h.last_success and h.degraded
             else "ok" if h.last_success
             else "new"
         )  # fmt: skip
+        said = h.last_error if h.failures else h.degraded
         rows.append((
             source.name, source.kind, state, _when(h.last_attempt), _when(h.last_success),
             str(h.status or "-"), str(h.items_seen), f"{h.failures}/{h.error_count}",
-            _when(h.next_check), (h.last_error[:60] if h.failures else "") or "-",
+            _when(h.next_check), said[:60] or "-",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

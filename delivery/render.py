@@ -162,9 +162,10 @@ def health_table(health: dict[str, SourceHealth], tz: tzinfo) -> str:
     lines = []
     order = sorted(health.values(), key=lambda h: (not h.paused, h.failures == 0, h.name))
     for h in order:
-        mark = "⏸" if h.paused else ("✅" if h.failures == 0 else "⚠️")
+        mark = "⏸" if h.paused else ("✅" if h.failures == 0 and not h.degraded else "⚠️")
         last = h.last_success.astimezone(tz).strftime("%d/%m %H:%M") if h.last_success else "-"
-        err = f" · {esc(h.last_error, 120)}" if h.failures and h.last_error else ""
+        said = h.last_error if h.failures else h.degraded
+        err = f" · {esc(said, 120)}" if said else ""
         lines.append(
             f"{mark} <b>{esc(h.name, 80)}</b> · ok {last} · fail {h.failures}"
             f" · items {h.items_seen}{err}"

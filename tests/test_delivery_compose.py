@@ -183,3 +183,18 @@ def make_rules_with_topics(n: int) -> Rules:
         for i in range(n)
     }
     return replace(RULES, topics=topics)
+
+
+def test_sources_table_shows_a_degraded_source_with_its_reason() -> None:
+    from core.health import SourceHealth
+
+    table = render.health_table(
+        {
+            "Arabic": SourceHealth("Arabic", last_success=T0, degraded="declared UTF-8 but is windows-1256"),
+            "Fine": SourceHealth("Fine", last_success=T0),
+        },
+        UTC,
+    )
+    arabic, fine = (line for line in table.splitlines() if "Arabic" in line or "Fine" in line)
+    assert arabic.startswith("⚠️") and "declared UTF-8 but is windows-1256" in arabic
+    assert fine.startswith("✅")
