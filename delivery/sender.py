@@ -15,8 +15,9 @@ key, so nothing short of probing can tell whether an unanswered send arrived.
 
 One task per chat (at most `max_workers` at once, so replies to commands never queue behind a
 long fan-out); all messages and replies to a chat pass one per-chat lock and the `Pacer`.
-429 holds only its chat (the worker steps aside until the hold ends); 403 deactivates the
-subscriber; migrate_to_chat_id moves the subscription; a 400 on the message fails that message.
+429 holds only its chat (the worker steps aside until the hold ends; 429s across chats also slow
+the Pacer's global rate); 403 deactivates the subscriber; migrate_to_chat_id moves the
+subscription; a 400 on the message fails that message.
 """
 
 from __future__ import annotations
