@@ -1,10 +1,12 @@
 """The sender under Telegram's throttling, on virtual time shared with the local Bot API server
-(issue 13, finding 5): a global throttle slows the whole send rate and the rate comes back after
-it; one chat's 429s hold that chat only."""
+(issue 13, findings 5 and 7 c): a global throttle slows the whole send rate and the rate comes
+back after it; one chat's 429s hold that chat only; command replies ride out 429s and say so in
+the log when one is lost at last."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,3 +138,32 @@ async def test_429s_across_chats_halve_the_rate_and_quiet_brings_it_back() -> No
     )
     await sim.sleep(60.0)
     assert pacer.current_rate() == limits.global_rate
+
+
+# -- command replies (issue 13, finding 7 c) ---------------------------------------------------
+
+
+async def test_a_reply_rides_out_a_429_storm(
+    tmp_path: Path, api: FakeBotAPI, bot: Bot, sim: SimTime
+) -> None:
+    _store, sender = make(tmp_path, bot, sim)
+    api.user_message(42, "/start")
+    api.storm(42, 4, retry_after=2)  # four 429s in a row, each holding the chat 2 s
+    message_id = await sender.reply(42, "Welcome")
+    assert message_id is not None
+    assert [m.plain for m in api.messages_to(42)] == ["Welcome"]
+    assert sends(api).count(429) == 4  # every retry_after honoured: no 429 during a hold
+
+
+async def test_a_reply_lost_at_last_is_logged(
+    tmp_path: Path, api: FakeBotAPI, bot: Bot, sim: SimTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    _store, sender = make(tmp_path, bot, sim)
+    api.user_message(42, "/start")
+    api.storm(42, 100, retry_after=5)
+    with caplog.at_level(logging.WARNING):
+        assert await sender.reply(42, "Welcome") is None
+    assert api.messages_to(42) == []
+    lost = [r for r in caplog.records if "reply" in r.getMessage() and "42" in r.getMessage()]
+    assert lost and lost[0].levelno == logging.WARNING, caplog.text
+    assert "429" in lost[0].getMessage()
