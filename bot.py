@@ -37,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-    except SahelWatchError as exc:  # an operator's problem (no database, ...): one line
-        print(f"error: {exc}", file=sys.stderr)
+    except SahelWatchError as exc:  # an operator's problem (no database, a rejected token)
+        if args.log_json:
+            logging.getLogger("sahelwatch").error("%s", exc)  # one JSON line, redacted
+        else:
+            print(f"error: {log.Redactor().clean(str(exc))}", file=sys.stderr)
         return 1
     except Exception:  # a bug: its traceback goes through the log's token redactor
         logging.getLogger("sahelwatch").critical("stopped by an unexpected error", exc_info=True)

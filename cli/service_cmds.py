@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from cli.common import add_command, rules_or_exit
-from core.errors import RulesError, SahelWatchError
+from core.errors import RulesError
 from core.health import SourceHealth
 from runner.service import Service
 
@@ -63,13 +63,13 @@ def register(sub: Any) -> None:
 
 
 def _service(args: argparse.Namespace) -> Service | None:
+    """The service, or None after printing the rules' problems (one a line). Its other errors
+    (a state folder in use, a corrupt database) go to bot.py, which reports them."""
     try:
         return Service(args.rules, args.state)
     except RulesError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
-    except SahelWatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
     return None
 
 

@@ -122,7 +122,8 @@ class Service:
         return health
 
     async def once(self, drain_timeout_s: float = 60.0) -> list[CycleReport]:
-        """Poll every source once, deliver what came of it, and stop."""
+        """Poll every source once, deliver what came of it, and stop. When the Bot API cannot
+        be reached, what was to be sent stays in the outbox for the next run."""
         await self.delivery.start()
         try:
             reports = await self.pipeline.run_once()
@@ -130,13 +131,23 @@ class Service:
                 self.last_success = self.clock.now()
                 LAST_CYCLE_SUCCESS_TIMESTAMP.set(self.last_success.timestamp())
             self.delivery.run_digests()
-            await self.delivery.sender.drain(drain_timeout_s)
+            if self.delivery.telegram in ("terminal", "connected"):
+                await self.delivery.sender.drain(drain_timeout_s)
+            else:
+                event(
+                    "telegram", "delivery", level=logging.WARNING, state=self.delivery.telegram,
+                    error=self.delivery.telegram_error,
+                    left_in_outbox=self.delivery_store.pending_count(),
+                )  # fmt: skip
         finally:
             await self.delivery.stop()
         return reports
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set: watchers on their schedules, digests, the bot."""
+        """Run until `stop` is set: watchers on their schedules, digests, the bot. A rejected
+        token (TokenRejected) stops it before anything is polled; an unreachable Bot API does
+        not (delivery keeps trying)."""
+        await self.delivery.start()
         self.watch.replace(self.rules.sources)
         self.scheduler.add_job(
             self.prune, "interval", hours=24, id="storage:prune", replace_existing=True,
@@ -144,7 +155,6 @@ class Service:
         )  # fmt: skip
         if not self.scheduler.running:
             self.scheduler.start()
-        await self.delivery.start()
         self.ready = True
         event("service", "runner", state="running", sources=len(self.rules.sources))
         try:
@@ -252,7 +262,10 @@ class Service:
             "pending_outbox": pending,
             "sources": len(self.rules.sources),
             "paused": self.pipeline.held(),
-        }
+            "telegram": self.delivery.telegram,
+            **({"telegram_error": self.delivery.telegram_error}
+               if self.delivery.telegram_error else {}),
+        }  # fmt: skip
 
 
 async def _close_later(client: httpx.AsyncClient, after_s: float) -> None:
