@@ -7,11 +7,7 @@ condition; nothing asserts on elapsed time."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,41 +16,32 @@ import yaml
 from tests.fakebotapi import FakeBotAPI
 from tests.feedserver import FeedServer
 from tests.service_support import (
-    ENV_OWN,
-    ROOT,
+    SECRET,
     SEED_FEED,
+    TOKEN,
     ServiceProcess,
     free_port,
     replace_file,
-    rss,
-    rules_text,
+    run_bot,
     source,
+    write_rules,
 )
 
-TOKEN = "5550001:AAH-e2e_secret-T0KEN-9f3k"
-SECRET = TOKEN.split(":", 1)[1]
 WRONG = "5550001:AAH-wrong_secret-N0PE-1x2y"  # the server knows only TOKEN: 401 Unauthorized
 WRONG_SECRET = WRONG.split(":", 1)[1]
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as srv:
-        srv.add("/a.xml", rss("a", ["Weather report a", "Cooking show a"]))
-        yield srv
-
-
-def write_rules(tmp: Path, server: FeedServer) -> Path:
-    path = tmp / "rules.yaml"
-    path.write_text(rules_text([source("A", server.url("/a.xml"))]), encoding="utf-8")
-    return path
+def seed_rules(tmp: Path, feeds: FeedServer) -> Path:
+    """Rules polling the seed article, which matches an instant topic."""
+    feeds.add_file("/seed.xml", SEED_FEED)
+    return write_rules(tmp, [source("Seed", feeds.url("/seed.xml"), lang="ar")])
 
 
 @pytest.mark.parametrize("log_json", [True, False], ids=["json", "text"])
 def test_a_rejected_token_is_a_clear_error_that_never_shows_it(
-    tmp_path: Path, server: FeedServer, log_json: bool
+    tmp_path: Path, feeds: FeedServer, log_json: bool
 ) -> None:
-    rules = write_rules(tmp_path, server)
+    rules = write_rules(tmp_path, [source("A", feeds.url("/a.xml"))])
     with FakeBotAPI(TOKEN) as api:
         env = {"TELEGRAM_BOT_TOKEN": WRONG, "TELEGRAM_API_URL": api.url}
         proc = ServiceProcess(tmp_path, rules, env=env)
@@ -63,12 +50,9 @@ def test_a_rejected_token_is_a_clear_error_that_never_shows_it(
             code = proc.wait_exit()
         finally:
             proc.kill()
-        once = subprocess.run(
-            [sys.executable, str(ROOT / "bot.py"), "once", "--rules", str(rules),
-             *(["--log-json"] if log_json else [])],
-            capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
-            env={**{k: v for k, v in os.environ.items() if k not in ENV_OWN},
-                 "STATE_DIR": str(tmp_path / "state"), **env},
+        once = run_bot(
+            tmp_path / "state", "once", "--rules", str(rules),
+            *(["--log-json"] if log_json else []), env=env,
         )  # fmt: skip
     for exit_code, err in ((code, proc.stderr()), (once.returncode, once.stderr)):
         assert exit_code == 1, err
@@ -81,13 +65,9 @@ def test_a_rejected_token_is_a_clear_error_that_never_shows_it(
 
 
 def test_an_unreachable_bot_api_at_start_keeps_watching_and_retries(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, feeds: FeedServer
 ) -> None:
-    server.add_file("/seed.xml", SEED_FEED)
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(
-        rules_text([source("Seed", server.url("/seed.xml"), lang="ar")]), encoding="utf-8"
-    )
+    rules = seed_rules(tmp_path, feeds)
     port = free_port()  # nothing listens there yet
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -132,22 +112,11 @@ def _stored(proc: ServiceProcess) -> int:
 
 
 def test_once_with_an_unreachable_bot_api_still_polls_and_stores(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, feeds: FeedServer
 ) -> None:
-    server.add_file("/seed.xml", SEED_FEED)
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(
-        rules_text([source("Seed", server.url("/seed.xml"), lang="ar")]), encoding="utf-8"
-    )
-    env = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
-    env.update(
-        STATE_DIR=str(tmp_path / "state"), TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}", SAHELWATCH_ADMINS="42",
-    )  # fmt: skip
-    once = subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "once", "--rules", str(rules)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    rules = seed_rules(tmp_path, feeds)
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}"}
+    once = run_bot(tmp_path / "state", "once", "--rules", str(rules), env=env)
     assert once.returncode == 0, once.stderr
     assert "Seed: ok; 1 items, 1 new, 1 on topic" in once.stderr, once.stderr
     assert "state=unreachable" in once.stderr and "Traceback" not in once.stderr

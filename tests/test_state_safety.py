@@ -6,50 +6,29 @@ local feed server; every wait is a bounded poll on a condition.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from storage.db import open_state
 from tests.feedserver import FeedServer
-from tests.service_support import ENV_OWN, ROOT, ServiceProcess, rss, rules_text, source
+from tests.service_support import ServiceProcess, source, write_rules
+from tests.service_support import run_bot as bot
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as srv:
-        srv.add("/a.xml", rss("a", ["Weather report a", "Cooking show a"]))
-        yield srv
-
-
-def write_rules(tmp: Path, server: FeedServer) -> Path:
-    path = tmp / "rules.yaml"
-    path.write_text(rules_text([source("A", server.url("/a.xml"))]), encoding="utf-8")
-    return path
-
-
-def bot(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`bot.py ARGS --state STATE`, delivering to the terminal."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), *args, "--state", str(state)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
-    )  # fmt: skip
+def one_feed(tmp: Path, feeds: FeedServer) -> Path:
+    return write_rules(tmp, [source("A", feeds.url("/a.xml"))])
 
 
 # -- one service per state folder (issue 13, finding 3) ----------------------------------------
 
 
 def test_a_second_service_refuses_to_start_and_names_the_first(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, feeds: FeedServer
 ) -> None:
-    rules = write_rules(tmp_path, server)
+    rules = one_feed(tmp_path, feeds)
     first = ServiceProcess(tmp_path, rules).start()
     (tmp_path / "second").mkdir()
     second = ServiceProcess(tmp_path / "second", rules)
@@ -80,8 +59,8 @@ def test_a_second_service_refuses_to_start_and_names_the_first(
     assert again.returncode == 0, again.stderr
 
 
-def test_a_stale_lock_file_does_not_stop_a_start(tmp_path: Path, server: FeedServer) -> None:
-    rules = write_rules(tmp_path, server)
+def test_a_stale_lock_file_does_not_stop_a_start(tmp_path: Path, feeds: FeedServer) -> None:
+    rules = one_feed(tmp_path, feeds)
     state = tmp_path / "state"
     state.mkdir()
     (state / "sahelwatch.lock").write_text("999999999\n", encoding="utf-8")  # a dead process
@@ -112,9 +91,9 @@ def corrupt(db: Path) -> None:
 
 
 def test_a_corrupt_database_is_refused_with_the_way_to_recover(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, feeds: FeedServer
 ) -> None:
-    rules = write_rules(tmp_path, server)
+    rules = one_feed(tmp_path, feeds)
     state = tmp_path / "state"
     open_state(str(state)).conn.close()
     corrupt(state / "sahelwatch.db")
@@ -128,8 +107,8 @@ def test_a_corrupt_database_is_refused_with_the_way_to_recover(
 # -- private files (issue 13, finding 7 d) ------------------------------------------------------
 
 
-def test_state_folder_and_database_files_are_private(tmp_path: Path, server: FeedServer) -> None:
-    rules = write_rules(tmp_path, server)
+def test_state_folder_and_database_files_are_private(tmp_path: Path, feeds: FeedServer) -> None:
+    rules = one_feed(tmp_path, feeds)
     state = tmp_path / "fresh" / "state"
     done = bot(state, "once", "--rules", str(rules))
     assert done.returncode == 0, done.stderr
@@ -152,9 +131,9 @@ def test_state_folder_and_database_files_are_private(tmp_path: Path, server: Fee
 
 @pytest.mark.parametrize("what", ["not a database", "a folder"])
 def test_sources_on_an_unopenable_database_says_so_in_one_line(
-    tmp_path: Path, server: FeedServer, what: str
+    tmp_path: Path, feeds: FeedServer, what: str
 ) -> None:
-    rules = write_rules(tmp_path, server)
+    rules = one_feed(tmp_path, feeds)
     state = tmp_path / "state"
     state.mkdir()
     db = state / "sahelwatch.db"

@@ -5,17 +5,14 @@ as Arabic (the bad byte replaced), and the source must show as degraded, with th
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from config.model import Source
 from tests.feedserver import FeedServer
-from tests.service_support import ENV_OWN, ROOT, SEED_FEED, SEED_TITLE, rules_text, source
+from tests.service_support import SEED_FEED, SEED_TITLE, source, write_rules
+from tests.service_support import run_bot as bot
 from watchers import rss
 
 SEED = SEED_FEED.read_bytes()
@@ -51,46 +48,28 @@ def test_honest_feeds_are_not_degraded() -> None:
     assert parsed.items[0].title == SEED_TITLE and parsed.degraded == ""
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as srv:
-        yield srv
-
-
-def bot(state: Path, rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), *args, "--rules", str(rules), "--state", str(state)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
-    )  # fmt: skip
-
-
 def test_a_bad_byte_in_an_arabic_feed_matches_and_shows_the_source_degraded(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, feeds: FeedServer
 ) -> None:
-    server.add("/bad.xml", ONE_BAD_BYTE)
+    feeds.add("/bad.xml", ONE_BAD_BYTE)
     other = WINDOWS_1256.replace(b"seed/000_", b"seed/cp1256_").replace(b"seed-000", b"seed-cp")
-    server.add("/1256.xml", other, content_type="application/xml")
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(
-        rules_text([
-            source("BadByte", server.url("/bad.xml"), lang="ar"),
-            source("Cp1256", server.url("/1256.xml"), lang="ar"),
-        ]),
-        encoding="utf-8",
-    )  # fmt: skip
+    feeds.add("/1256.xml", other, content_type="application/xml")
+    rules = write_rules(tmp_path, [
+        source("BadByte", feeds.url("/bad.xml"), lang="ar"),
+        source("Cp1256", feeds.url("/1256.xml"), lang="ar"),
+    ])  # fmt: skip
     state = tmp_path / "state"
-    once = bot(state, rules, "once")
+    once = bot(state, "once", "--rules", str(rules))
     assert once.returncode == 0, once.stderr
     assert "BadByte: ok; 1 items, 1 new, 1 on topic" in once.stderr, once.stderr
     assert "Cp1256: ok; 1 items, 1 new, 1 on topic" in once.stderr, once.stderr
     assert SEED_TITLE in once.stdout  # the alert reads as Arabic
 
-    table = bot(state, rules, "sources")
+    table = bot(state, "sources", "--rules", str(rules))
     assert table.returncode == 0, table.stderr
     rows = {line.split()[0]: line for line in table.stdout.splitlines()[1:]}
     assert "degraded" in rows["BadByte"] and "invalid UTF-8" in rows["BadByte"], table.stdout
     assert "degraded" in rows["Cp1256"] and "windows-1256" in rows["Cp1256"], table.stdout
 
-    found = bot(state, rules, "search", "واغادوغو")
+    found = bot(state, "search", "واغادوغو")
     assert found.returncode == 0 and SEED_TITLE in found.stdout, found.stdout
