@@ -24,7 +24,9 @@ def register(sub: Any) -> None:
         run_once,
         "Poll every enabled source once, match the items, store them, and deliver new stories\n"
         "(to Telegram with TELEGRAM_BOT_TOKEN, else to the terminal). Exit 0 when the cycle ran\n"
-        "(even if some sources failed: see `sources`), 1 when the rules are invalid.",
+        "(even if some sources failed: see `sources`; or Telegram could not be reached: the\n"
+        "messages wait in the outbox), 1 when the rules are invalid, another service holds the\n"
+        "state folder, the database is corrupt or cannot be opened, or Telegram rejects the token.",
     )
     run = add_command(
         sub,
@@ -35,7 +37,8 @@ def register(sub: Any) -> None:
         "(long polling with TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL points at another Bot API\n"
         "server). Without a token, messages go to the terminal. Edits to the rules file are\n"
         "picked up live; a broken edit is refused and the old rules keep running. A second\n"
-        "signal exits at once.",
+        "signal exits at once. One service at a time on a state folder; a Bot API that cannot\n"
+        "be reached is tried again with back-off while watching goes on.",
     )
     run.add_argument(
         "--http",
