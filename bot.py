@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from cli import rules_cmds, service_cmds, stories, story_cmds
 from core import gc_tuning, log
+from core.errors import SahelWatchError
 
 COMMANDS = (rules_cmds, service_cmds, stories, story_cmds)
 
@@ -35,6 +37,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except SahelWatchError as exc:  # an operator's problem (no database, a rejected token)
+        if args.log_json:
+            logging.getLogger("sahelwatch").error("%s", exc)  # one JSON line, redacted
+        else:
+            print(f"error: {log.Redactor().clean(str(exc))}", file=sys.stderr)
+        return 1
+    except Exception:  # a bug: its traceback goes through the log's token redactor
+        logging.getLogger("sahelwatch").critical("stopped by an unexpected error", exc_info=True)
+        return 1
     return code
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from cli.common import add_command, rules_or_exit
-from core.errors import RulesError, SahelWatchError
+from core.errors import RulesError
 from core.health import SourceHealth
 from runner.service import Service
 
@@ -24,7 +24,9 @@ def register(sub: Any) -> None:
         run_once,
         "Poll every enabled source once, match the items, store them, and deliver new stories\n"
         "(to Telegram with TELEGRAM_BOT_TOKEN, else to the terminal). Exit 0 when the cycle ran\n"
-        "(even if some sources failed: see `sources`), 1 when the rules are invalid.",
+        "(even if some sources failed: see `sources`; or Telegram could not be reached: the\n"
+        "messages wait in the outbox), 1 when the rules are invalid, another service holds the\n"
+        "state folder, the database is corrupt or cannot be opened, or Telegram rejects the token.",
     )
     run = add_command(
         sub,
@@ -35,7 +37,8 @@ def register(sub: Any) -> None:
         "(long polling with TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL points at another Bot API\n"
         "server). Without a token, messages go to the terminal. Edits to the rules file are\n"
         "picked up live; a broken edit is refused and the old rules keep running. A second\n"
-        "signal exits at once.",
+        "signal exits at once. One service at a time on a state folder; a Bot API that cannot\n"
+        "be reached is tried again with back-off while watching goes on.",
     )
     run.add_argument(
         "--http",
@@ -55,19 +58,21 @@ def register(sub: Any) -> None:
         "sources",
         "each source's health as a table",
         show_sources,
-        "Each source in the rules with its health from the state database: last attempt, last\n"
-        "success, HTTP status, items seen, errors (in a row / in all), next check, last error.",
+        "Each source in the rules with its health from the state database: state (ok, degraded,\n"
+        "failing, paused, paused by an admin, disabled, new), last attempt, last success, HTTP\n"
+        "status, items seen, errors (in a row / in all), next check, and the last error (for a\n"
+        "degraded source: why its last feed was read only in part).",
     )
 
 
 def _service(args: argparse.Namespace) -> Service | None:
+    """The service, or None after printing the rules' problems (one a line). Its other errors
+    (a state folder in use, a corrupt database) go to bot.py, which reports them."""
     try:
         return Service(args.rules, args.state)
     except RulesError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
-    except SahelWatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
     return None
 
 
@@ -152,13 +157,15 @@ def show_sources(args: argparse.Namespace) -> int:
             else "paused by an admin" if h.held
             else "paused" if h.paused
             else "failing" if h.failures
+            else "degraded" if h.last_success and h.degraded
             else "ok" if h.last_success
             else "new"
         )  # fmt: skip
+        said = h.last_error if h.failures else h.degraded
         rows.append((
             source.name, source.kind, state, _when(h.last_attempt), _when(h.last_success),
             str(h.status or "-"), str(h.items_seen), f"{h.failures}/{h.error_count}",
-            _when(h.next_check), (h.last_error[:60] if h.failures else "") or "-",
+            _when(h.next_check), said[:60] or "-",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

@@ -6,7 +6,9 @@ SahelWatchError
 │   ├── FetchError      network, HTTP status, size/time limits, redirects
 │   └── ParseError      the body is not a feed / page we can read
 ├── StoreError          the state database refused an operation
-└── DeliveryError       a message could not be handed to Telegram (or the terminal)
+└── DeliveryError       a message could not be handed to Telegram (or the terminal), or the
+    │                   Bot API could not be reached
+    └── TokenRejected   Telegram refused TELEGRAM_BOT_TOKEN (never carries the token)
 """
 
 from __future__ import annotations
@@ -61,4 +63,8 @@ class StoreError(SahelWatchError):
 
 
 class DeliveryError(SahelWatchError):
-    """A message could not be delivered."""
+    """A message could not be delivered, or the Bot API could not be reached."""
+
+
+class TokenRejected(DeliveryError):
+    """Telegram refused the bot token (401): nothing will reach it until the token is fixed."""

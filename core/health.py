@@ -26,6 +26,7 @@ class PollOutcome:
     retry_after_s: float | None = None
     bytes: int = 0
     extra: object = None  # what the poll's parse step computed beside the items (see poll)
+    degraded: str = ""  # why the body was read only in part ("" when read whole)
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,4 @@ class SourceHealth:
     held: bool = False  # paused by an admin (/pause NAME) until /resume NAME
     etag: str = ""
     last_modified: str = ""
+    degraded: str = ""  # why the last body was read only in part (bad bytes, a false charset)

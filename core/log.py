@@ -27,26 +27,27 @@ class Redactor(logging.Filter):
             token if token is not None else os.environ.get("TELEGRAM_BOT_TOKEN", "")
         ).strip()
 
-    def _clean(self, text: str) -> str:
+    def clean(self, text: str) -> str:
+        """`text` with the token (and any /bot<token> path) masked."""
         if self.token:
             text = text.replace(self.token, "<token>")
         return _BOT_PATH.sub("/bot<token>", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._clean(record.getMessage())
+        record.msg = self.clean(record.getMessage())
         record.args = None
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             record.fields = {
-                k: self._clean(v) if isinstance(v, str) else v for k, v in fields.items()
+                k: self.clean(v) if isinstance(v, str) else v for k, v in fields.items()
             }
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
+            record.exc_text = self.clean(record.exc_text)
             record.exc_info = None  # formatters print exc_text; the raw exception may hold it
         if record.stack_info:
-            record.stack_info = self._clean(record.stack_info)
+            record.stack_info = self.clean(record.stack_info)
         return True
 
 

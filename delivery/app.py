@@ -14,10 +14,12 @@ from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from config.model import Rules
 from core.clock import Clock
+from core.errors import DeliveryError, TokenRejected
 from delivery.pacing import Limits, Pacer
 from delivery.ports import Operations, StorySource
 from delivery.sender import OutboxSender
@@ -73,17 +75,32 @@ def build_application(
 async def start_application(
     app: Application[Any, Any, Any, Any, Any, Any], poll_timeout_s: float
 ) -> None:
-    await app.initialize()
-    await app.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
-    await app.start()
-    updater = app.updater
-    assert updater is not None
-    await updater.start_polling(
-        poll_interval=0.0,
-        timeout=int(max(0, poll_timeout_s)),
-        allowed_updates=ALLOWED_UPDATES,
-        drop_pending_updates=False,
-    )
+    """Connect to the Bot API and start long polling; safe to call again after a failure.
+
+    TokenRejected when Telegram refuses the token; DeliveryError, in words, when the Bot API
+    cannot be reached or answers with an error. Neither carries the token (PTB's own
+    InvalidToken message does, so it is never passed on)."""
+    try:
+        await app.initialize()
+        await app.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        if not app.running:
+            await app.start()
+        updater = app.updater
+        assert updater is not None
+        if not updater.running:
+            await updater.start_polling(
+                poll_interval=0.0,
+                timeout=int(max(0, poll_timeout_s)),
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+    except InvalidToken:
+        raise TokenRejected(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token "
+            "(@BotFather gives it) and TELEGRAM_API_URL"
+        ) from None
+    except TelegramError as exc:  # NetworkError, TimedOut, 5xx: try again later
+        raise DeliveryError(f"the Bot API is unreachable: {exc.message}") from None
 
 
 async def stop_application(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

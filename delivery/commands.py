@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from delivery import cadence, render
+from delivery.compose import TG_LIMIT
 from delivery.i18n import LANGS, lang_or_default, text
 from delivery.service import DeliveryService, quiet_of
 from storage.delivery_store import Subscriber
@@ -61,7 +62,9 @@ class Commands:
         return lang_or_default(guess, lang_or_default(self.svc.rules.delivery.default_lang))
 
     async def _say(self, chat_id: int, thread: int | None, html: str, markup: Any = None) -> None:
-        await self.svc.sender.reply(chat_id, html, thread, markup)
+        """Answer in the chat; an answer over Telegram's limit (/sources of a thousand feeds,
+        /reload's errors) is cut, not refused."""
+        await self.svc.sender.reply(chat_id, render.shorten(html, TG_LIMIT), thread, markup)
 
     async def _say_key(self, update: Update, key: str, **values: object) -> None:
         where = self._where(update)

@@ -2,9 +2,11 @@
 
 `alert_text` makes an instant alert; `digest_parts` groups stories by topic (in rules order),
 newest first, and splits the digest on story boundaries so every message stays under Telegram's
-4,096 characters; each part says which stories it carries. `story_topics` and `is_urgent` decide
-whether a story is for a subscriber and whether it is urgent, `surging` whether many outlets in
-several languages carry a story of a digest-only topic. Nothing here does I/O.
+4,096 characters; each part says which stories it carries; `notice_parts` summarises and splits
+an operator notice. `story_topics` and `is_urgent` decide whether a story is for a subscriber
+and whether it is urgent, `surging` whether many outlets in several languages carry a story of
+a digest-only topic. Nothing here does I/O, and nothing here fails on content: what is too
+long is cut.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from delivery import render
 
 TG_LIMIT = 4096
 _PART_ROOM = 16  # room kept for the " (12/34)" suffix added once the part count is known
+MAX_NOTICE_LINES = 30  # an operator notice shows this many lines, and counts the rest
 
 
 @dataclass(frozen=True)
@@ -161,9 +164,37 @@ def digest_parts(
     return out
 
 
+def notice_parts(
+    text: str, limit: int = TG_LIMIT, max_lines: int = MAX_NOTICE_LINES
+) -> list[str]:
+    """An operator notice as messages: its first `max_lines` lines escaped (each cut to 1,000
+    characters), the rest summarised in one line (the log has them all), split on line
+    boundaries under `limit`, numbered "(k/n)" when there is more than one."""
+    lines = [render.esc(line, 1000) for line in text.splitlines() if line.strip()]
+    if len(lines) > max_lines:
+        more = len(lines) - max_lines
+        lines = [*lines[:max_lines], render.ui(f"… and {more} more lines (all are in the log)")]
+    lines[:1] = [f"⚠️ {lines[0]}" if lines else "⚠️"]
+    bodies: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        add = render.tg_len(line) + 1
+        if bodies[-1] and size + add > limit - _PART_ROOM:
+            bodies.append([])
+            size = 0
+        bodies[-1].append(line)
+        size += add
+    if len(bodies) == 1:
+        return [_fit("\n".join(bodies[0]), limit)]
+    count = len(bodies)
+    return [
+        _fit("\n".join(body) + f" ({n}/{count})", limit)
+        for n, body in enumerate(bodies, start=1)
+    ]
+
+
 def _fit(message: str, limit: int = TG_LIMIT) -> str:
-    """Guard: a single block never exceeds the limit given the caps in render (headline 300
-    characters, six labels), so this only asserts it."""
-    if render.tg_len(message) > limit:
-        raise ValueError(f"message of {render.tg_len(message)} units exceeds {limit}")
-    return message
+    """Composition never fails on content: render caps every piece of feed text (headline 300
+    characters, six labels, links of at most render.MAX_URL), and a message still over the
+    limit (a story in dozens of topics) is shortened by render, never refused."""
+    return render.shorten(message, limit)

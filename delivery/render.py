@@ -22,8 +22,10 @@ FSI = "\u2068"  # first strong isolate
 PDI = "\u2069"  # pop directional isolate
 MAX_HEADLINE = 300
 MAX_LABELS = 6
+MAX_URL = 2048  # longer links are dropped (the label stays): one URL must not fill a message
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
+_LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)  # as `link` writes them
 
 
 def tg_len(s: str) -> int:
@@ -44,9 +46,10 @@ def esc(s: str, limit: int = MAX_HEADLINE) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """An <a> to an http(s) URL (escaped for the attribute), or just the label for anything else."""
+    """An <a> to an http(s) URL of at most MAX_URL characters (escaped for the attribute), or
+    just the label for anything else."""
     url = (url or "").strip()
-    if not re.match(r"https?://", url, re.IGNORECASE):
+    if len(url) > MAX_URL or not re.match(r"https?://", url, re.IGNORECASE):
         return html.escape(label, quote=False)
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(label, quote=False)}</a>'
 
@@ -141,6 +144,24 @@ def topic_heading(title: str, continued: bool, lang: str) -> str:
     return f"<b>▌{esc(title, 120)}</b>{more}"
 
 
+def shorten(message: str, limit: int) -> str:
+    """A message of ours made to fit `limit` (tg_len): unchanged when it fits; else without its
+    links; else as plain text cut with an ellipsis (still valid Telegram HTML)."""
+    if tg_len(message) <= limit:
+        return message
+    unlinked = _LINK.sub(r"\1", message)
+    if tg_len(unlinked) <= limit:
+        return unlinked
+    text = plain(message)
+    keep = limit - 1
+    while True:
+        cut = html.escape(text[:keep].rstrip(), quote=False) + "…"
+        over = tg_len(cut) - limit
+        if over <= 0:
+            return cut
+        keep -= max(1, over // 5)  # an escape adds at most 4 units per character
+
+
 def plain(message: str) -> str:
     """Telegram HTML as terminal text: tags dropped, entities decoded, isolates removed."""
     stripped = re.sub(r"<[^>]+>", "", message)
@@ -175,9 +196,10 @@ def health_table(health: dict[str, SourceHealth], tz: tzinfo) -> str:
     lines = []
     order = sorted(health.values(), key=lambda h: (not h.paused, h.failures == 0, h.name))
     for h in order:
-        mark = "⏸" if h.paused else ("✅" if h.failures == 0 else "⚠️")
+        mark = "⏸" if h.paused else ("✅" if h.failures == 0 and not h.degraded else "⚠️")
         last = h.last_success.astimezone(tz).strftime("%d/%m %H:%M") if h.last_success else "-"
-        err = f" · {esc(h.last_error, 120)}" if h.failures and h.last_error else ""
+        said = h.last_error if h.failures else h.degraded
+        err = f" · {esc(said, 120)}" if said else ""
         lines.append(
             f"{mark} <b>{esc(h.name, 80)}</b> · ok {last} · fail {h.failures}"
             f" · items {h.items_seen}{err}"

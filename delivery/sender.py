@@ -15,10 +15,12 @@ key, so nothing short of probing can tell whether an unanswered send arrived.
 
 One task per chat (at most `max_workers` at once, so replies to commands never queue behind a
 long fan-out); all messages and replies to a chat pass one per-chat lock and the `Pacer`.
-429 holds only its chat (the worker steps aside until the hold ends); 403 deactivates the
-subscriber; migrate_to_chat_id moves the subscription; a 400 on the message fails that message.
-An `edit` row rewrites the message of an alert already sent (editMessageText): editing to the
-same text again is harmless, so an edit left in flight by a crash is simply made again.
+429 holds only its chat (the worker steps aside until the hold ends; 429s across chats also slow
+the Pacer's global rate); 403 deactivates the subscriber; migrate_to_chat_id moves the
+subscription; a 400 on the message fails that message. A command's reply is retried through
+429s and logged when lost at last. An `edit` row rewrites the message of an alert already sent
+(editMessageText): editing to the same text again is harmless, so an edit left in flight by a
+crash is simply made again.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class OutboxSender:
         probe_span: int = 8,
         poll_s: float = 1.0,
         step_aside_s: float = 1.5,
+        reply_attempts: int = 5,
+        reply_patience_s: float = 60.0,
         on_sent: Callable[[OutboxRow, int], None] | None = None,
     ) -> None:
         self.store = store
@@ -85,6 +89,8 @@ class OutboxSender:
         self.probe_span = probe_span
         self.poll_s = poll_s
         self.step_aside_s = step_aside_s
+        self.reply_attempts = reply_attempts
+        self.reply_patience_s = reply_patience_s
         self.on_sent = on_sent
         self.stats = SendStats()
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -335,26 +341,32 @@ class OutboxSender:
         self, chat_id: int, text: str, thread_id: int | None = None, markup: Any = None
     ) -> int | None:
         """Send a command's answer now (through the chat's lock and the pacer, not the outbox:
-        a lost reply is answered by asking again). Returns the message id, None if not sent."""
-        for _ in range(3):
+        a lost reply is answered by asking again). A 429 holds the chat, and the answer goes
+        again when the hold ends, up to `reply_attempts` tries and unless Telegram asks for
+        more than `reply_patience_s`; an answer lost at last is logged. Returns the message
+        id, None if not sent."""
+        lost = ""
+        for _ in range(self.reply_attempts):
             async with self.lock(chat_id):
-                await self.pacer.acquire(chat_id)
+                await self.pacer.acquire(chat_id)  # waits out any hold of the chat
                 try:
                     message_id = await self.transport.send(chat_id, text, thread_id, markup)
                 except RetryLater as exc:
                     self.pacer.hold(chat_id, exc.seconds)
                     self._count_429()
-                    wait = exc.seconds
+                    lost = str(exc)
+                    if exc.seconds > self.reply_patience_s:
+                        break
+                    continue
                 except ChatGone as exc:
                     self.store.deactivate(chat_id, f"telegram: {exc}", self.clock.now())
                     return None
-                except SendError as exc:
-                    LOG.warning("reply to %s failed: %s", chat_id, exc)
-                    return None
-                else:
-                    self.store.note_message_id(chat_id, message_id)
-                    return message_id
-            await asyncio.sleep(min(wait, 30.0))
+                except SendError as exc:  # refused, or unsure: sending again could repeat it
+                    lost = str(exc)
+                    break
+                self.store.note_message_id(chat_id, message_id)
+                return message_id
+        event("reply", "telegram", level=logging.WARNING, chat=chat_id, lost=lost)
         return None
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Any = None) -> None:

@@ -5,11 +5,15 @@ instant alerts (`on_new_story`), edits them as more outlets report the story and
 (`on_story_grew`), runs the digest job every minute on the shared APScheduler 3
 scheduler (`run_digests`), keeps the `OutboxSender` draining, and with a Telegram application
 also runs the bot's long polling. Without a token it delivers to the terminal (chat 0).
+A Bot API that cannot be reached at start does not stop it: alerts and digests wait in the
+outbox while it tries again with back-off (`telegram` says how it stands), and the sender
+starts once it answers; a rejected token is an error at start (TokenRejected).
 Subscriber settings live in the DeliveryStore; composition is in compose.py; timing in cadence.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -19,9 +23,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config.model import Rules
 from core.clock import Clock, SystemClock
+from core.errors import DeliveryError, TokenRejected
 from core.log import event
 from core.story import StoryView
-from delivery import cadence, compose, render
+from delivery import cadence, compose
 from delivery.i18n import lang_or_default
 from delivery.ports import Operations, StorySource
 from delivery.sender import OutboxSender
@@ -61,6 +66,7 @@ class DeliveryService:
         lookback: timedelta = timedelta(hours=24),
         digest_every_s: float = 60.0,
         poll_timeout_s: float = 10.0,
+        connect_backoff_s: tuple[float, float] = (1.0, 60.0),
     ) -> None:
         self.rules = rules
         self.store = store
@@ -75,7 +81,13 @@ class DeliveryService:
         self.lookback = lookback
         self.digest_every_s = digest_every_s
         self.poll_timeout_s = poll_timeout_s
+        self.connect_backoff_s = connect_backoff_s  # first and longest wait between tries
         self.env_admins = admins_from_env()
+        # How Telegram stands: "terminal", "connecting", "connected", "unreachable" or
+        # "token rejected"; `telegram_error` says why when it is not connected.
+        self.telegram = "terminal" if application is None else "connecting"
+        self.telegram_error = ""
+        self._connecting: asyncio.Task[None] | None = None
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -207,12 +219,13 @@ class DeliveryService:
 
     def notify_admins(self, text: str) -> int:
         """Queue an operator notice (a paused source, a refused rules edit) to every admin, or
-        to the terminal without a token. Returns how many chats it was queued for."""
-        body = "\n".join(render.esc(line, 1000) for line in text.splitlines() if line.strip())
+        to the terminal without a token, summarised and split under Telegram's limit (see
+        compose.notice_parts). Returns how many chats it was queued for."""
+        parts = [Part(body) for body in compose.notice_parts(text)]
         chats = [TERMINAL_CHAT] if self.terminal else sorted(self.admins)
         now = self.clock.now()
         for chat in chats:
-            self.store.enqueue(chat, None, "notice", [Part(f"⚠️ {body}")], now=now, not_before=now)
+            self.store.enqueue(chat, None, "notice", parts, now=now, not_before=now)
         if chats:
             self.sender.wake()
         return len(chats)
@@ -268,12 +281,13 @@ class DeliveryService:
     # -- life cycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the sender, the digest job and (with a token) the bot's long polling."""
+        """Start the digest job, and the sender with (given a token) the bot's long polling:
+        at once, or, when the Bot API cannot be reached, as soon as a later try reaches it.
+        TokenRejected when Telegram refuses the token."""
         if self.terminal:
             sub = self.store.subscriber(TERMINAL_CHAT)
             if sub is None or not sub.active:
                 self.subscribe(TERMINAL_CHAT, "terminal", "terminal")
-        self.sender.start()
         self.scheduler.add_job(
             self._digest_tick,
             "interval",
@@ -288,12 +302,53 @@ class DeliveryService:
         )
         if self._own_scheduler and not self.scheduler.running:
             self.scheduler.start()
-        if self.application is not None:
-            from delivery.app import start_application  # PTB wiring, only with a token
+        if self.application is None:
+            self.sender.start()
+        elif not await self._connect():
+            self._connecting = asyncio.create_task(self._keep_connecting(), name="telegram")
 
+    async def _connect(self) -> bool:
+        """One try at the Bot API; True when connected (the sender then starts)."""
+        from delivery.app import start_application  # PTB wiring, only with a token
+
+        try:
             await start_application(self.application, self.poll_timeout_s)
+        except TokenRejected as exc:
+            self.telegram, self.telegram_error = "token rejected", str(exc)
+            raise
+        except DeliveryError as exc:
+            self.telegram, self.telegram_error = "unreachable", str(exc)
+            return False
+        self.telegram, self.telegram_error = "connected", ""
+        event("telegram", "delivery", state="connected")
+        self.sender.start()
+        return True
+
+    async def _keep_connecting(self) -> None:
+        """Try the Bot API again with exponential back-off until it answers."""
+        first, longest = self.connect_backoff_s
+        wait = first
+        while True:
+            event(
+                "telegram", "delivery", level=logging.WARNING, state="unreachable",
+                error=self.telegram_error, retry_in_s=wait,
+                queued=self.store.figures.pending_count(),
+            )  # fmt: skip
+            await asyncio.sleep(wait)
+            try:
+                if await self._connect():
+                    return
+            except TokenRejected as exc:  # nothing to try again until the token is fixed
+                event("telegram", "delivery", level=logging.ERROR, state="token rejected",
+                      error=str(exc))  # fmt: skip
+                return
+            wait = min(wait * 2, longest)
 
     async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            await asyncio.gather(self._connecting, return_exceptions=True)
+            self._connecting = None
         if self.application is not None:
             from delivery.app import stop_application
 

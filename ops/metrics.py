@@ -325,6 +325,10 @@ TELEGRAM_429_TOTAL = METRICS.counter(
     "telegram_429_total", "Telegram 429 Too Many Requests answers (retry_after)."
 )
 OUTBOX_DEPTH = METRICS.gauge("outbox_depth", "Messages waiting in the outbox.")
+TELEGRAM_SEND_RATE = METRICS.gauge(
+    "telegram_send_rate",
+    "Messages a second the sender allows itself in all (lower while Telegram throttles the bot).",
+)
 LAST_CYCLE_SUCCESS_TIMESTAMP = METRICS.gauge(
     "last_cycle_success_timestamp",
     "Unix time of the last successful polling cycle.",

@@ -1,9 +1,10 @@
 """The running system: every stage wired on one APScheduler, for `run` (forever) and `once`.
 
-`Service` owns the edges' resources (the database connection, the HTTP client, the bot), builds
-the pipeline and the delivery service for the current rules, and implements the operator actions
-(pause, resume, reload, health) that bot commands and the live-reload watcher call. Rules are
-swapped in one step after they validate; a broken edit leaves the old rules running.
+`Service` owns the edges' resources (the state folder's lock, the database connection, checked
+for corruption at start, the HTTP client, the bot), builds the pipeline and the delivery service
+for the current rules, and implements the operator actions (pause, resume, reload, health) that
+bot commands and the live-reload watcher call. Rules are swapped in one step after they
+validate; a broken edit leaves the old rules running.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
-from storage.db import DB_NAME, connect, migrate, state_dir
+from storage.db import DB_NAME, check_integrity, connect, migrate, state_dir
 from storage.delivery_store import DeliveryStore
+from storage.statelock import StateLock
 from storage.store import Store
 from watchers.http import Fetcher, make_client
 from watchers.scheduler import WatchScheduler
@@ -74,8 +76,17 @@ class Service:
         self.rules_path = rules_path
         self.rules: Rules = load_rules(rules_path)  # RulesError goes to the caller
         self.clock = clock or SystemClock()
-        self.db = connect(state_dir(state) / DB_NAME)
-        migrate(self.db)
+        folder = state_dir(state)
+        # One service per state folder (StoreError naming the holder), then the database,
+        # refused when corrupt
+        self.lock = StateLock.acquire(folder)
+        try:
+            self.db = connect(folder / DB_NAME)
+            check_integrity(self.db)
+            migrate(self.db)
+        except BaseException:
+            self.lock.release()
+            raise
         self.store = Store(self.db, self.clock, self.rules.stories)
         self.delivery_store = DeliveryStore(self.db.conn)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -114,7 +125,8 @@ class Service:
         return health
 
     async def once(self, drain_timeout_s: float = 60.0) -> list[CycleReport]:
-        """Poll every source once, deliver what came of it, and stop."""
+        """Poll every source once, deliver what came of it, and stop. When the Bot API cannot
+        be reached, what was to be sent stays in the outbox for the next run."""
         await self.delivery.start()
         try:
             await self.pipeline.fan_out()  # what a crash left owed
@@ -123,13 +135,23 @@ class Service:
                 self.last_success = self.clock.now()
                 LAST_CYCLE_SUCCESS_TIMESTAMP.set(self.last_success.timestamp())
             self.delivery.run_digests()
-            await self.delivery.sender.drain(drain_timeout_s)
+            if self.delivery.telegram in ("terminal", "connected"):
+                await self.delivery.sender.drain(drain_timeout_s)
+            else:
+                event(
+                    "telegram", "delivery", level=logging.WARNING, state=self.delivery.telegram,
+                    error=self.delivery.telegram_error,
+                    left_in_outbox=self.delivery_store.figures.pending_count(),
+                )  # fmt: skip
         finally:
             await self.delivery.stop()
         return reports
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set: watchers on their schedules, digests, the bot."""
+        """Run until `stop` is set: watchers on their schedules, digests, the bot. A rejected
+        token (TokenRejected) stops it before anything is polled; an unreachable Bot API does
+        not (delivery keeps trying)."""
+        await self.delivery.start()
         self.watch.replace(self.rules.sources)
         self.scheduler.add_job(
             self.prune, "interval", hours=24, id="storage:prune", replace_existing=True,
@@ -137,7 +159,6 @@ class Service:
         )  # fmt: skip
         if not self.scheduler.running:
             self.scheduler.start()
-        await self.delivery.start()
         await self.pipeline.fan_out()  # what a crash left owed
         self.ready = True
         event("service", "runner", state="running", sources=len(self.rules.sources))
@@ -165,6 +186,7 @@ class Service:
         await self.client.aclose()
         await self.pipeline.writes.close()  # what polls queued is written, or fails in words
         self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
+        self.lock.release()  # another service may start on this folder now
 
     async def prune(self) -> int:
         """Drop items older than `stories.retention` (stories deliveries refer to are kept)."""
@@ -245,7 +267,10 @@ class Service:
             "pending_outbox": pending,
             "sources": len(self.rules.sources),
             "paused": self.pipeline.held(),
-        }
+            "telegram": self.delivery.telegram,
+            **({"telegram_error": self.delivery.telegram_error}
+               if self.delivery.telegram_error else {}),
+        }  # fmt: skip
 
 
 async def _close_later(client: httpx.AsyncClient, after_s: float) -> None:

@@ -15,7 +15,11 @@ getWebhookInfo, close. It records what was sent and can misbehave as Telegram do
 - `enforce_limits=True`: 30 messages in any second overall, per chat a bucket of 5 refilling
   1/s, 20 a minute per group; a send over a limit gets 429 with `retry_after`;
 - `hang_on_send(n)`: the n-th accepted sendMessage is recorded and never answered (the client
-  sees a message delivered without a reply, as when it is killed mid-request).
+  sees a message delivered without a reply, as when it is killed mid-request);
+- `global_limit`: messages in any second overall when enforcing (a global throttle: set it low).
+
+Its limits and records read `clock` (default time.monotonic): a test may hand it the virtual
+clock its Pacer runs on, so both sides agree on time without waiting for it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -170,8 +175,16 @@ class TelegramError(Exception):
 class FakeBotAPI:
     """The server and its state. Use as a context manager, or start()/stop()."""
 
-    def __init__(self, token: str = "123456:TEST-token", *, enforce_limits: bool = False) -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST-token",
+        *,
+        enforce_limits: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        port: int = 0,
+    ) -> None:
         self.token = token
+        self.clock = clock
         self.enforce_limits = enforce_limits
         self.lock = threading.Condition()
         self.updates: list[dict[str, Any]] = []
@@ -192,7 +205,7 @@ class FakeBotAPI:
         self._hang_at: int | None = None
         self._accepted = 0
         self._stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -228,7 +241,7 @@ class FakeBotAPI:
             state = self.chats.get(chat_id)
             if state is None:
                 kind = chat_type or ("private" if chat_id > 0 else "supergroup")
-                state = self.chats[chat_id] = _Chat(type=kind, stamp=time.monotonic())
+                state = self.chats[chat_id] = _Chat(type=kind, stamp=self.clock())
             elif chat_type:
                 state.type = chat_type
             return state
@@ -540,7 +553,7 @@ class FakeBotAPI:
         plain = self._check_html(p)
         thread = p.get("message_thread_id")
         with self.lock:
-            self._limits(chat_id, state, time.monotonic())
+            self._limits(chat_id, state, self.clock())
             message_id = state.next_id
             state.next_id += 1
             markup = p.get("reply_markup")
@@ -551,7 +564,7 @@ class FakeBotAPI:
                 "markup": markup,
             }
             self.sent.append(
-                Sent(chat_id, message_id, p["text"], plain, thread, time.monotonic(), markup)
+                Sent(chat_id, message_id, p["text"], plain, thread, self.clock(), markup)
             )
             self._accepted += 1
             hang = self._hang_at is not None and self._accepted == self._hang_at

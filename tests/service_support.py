@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_S = 60.0
 SEED_FEED = ROOT / "seeds" / "feeds" / "ar_seed-article.xml"
 ENV_OWN = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "SAHELWATCH_HTTP", "SAHELWATCH_ADMINS")
+TOKEN = "5550001:AAH-e2e_secret-T0KEN-9f3k"  # what the local Bot API server accepts
+SECRET = TOKEN.split(":", 1)[1]
 SEED_TITLE = "صدام حفتر في واغادوغو لتعزيز التعاون مع تحالف دول الساحل"
 
 
@@ -62,6 +64,13 @@ def rules_text(sources: list[dict[str, object]], **overrides: Any) -> str:
     data["fetch"] = {**data.get("fetch", {}), "min_every": "1s"}
     data.update(overrides)
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def write_rules(tmp: Path, sources: list[dict[str, object]]) -> Path:
+    """`rules_text(sources)` written to tmp/rules.yaml; its path."""
+    path = tmp / "rules.yaml"
+    path.write_text(rules_text(sources), encoding="utf-8")
+    return path
 
 
 def replace_file(path: Path, text: str) -> None:
@@ -186,11 +195,19 @@ class ServiceProcess:
             self.proc.wait(10)
 
 
+def run_bot(
+    state: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`bot.py ARGS` to its end, on the state folder `state`, with none of the bot's own
+    environment variables but those in `env` (so without a token: to the terminal)."""
+    full = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
+    full.update(STATE_DIR=str(state), **(env or {}))
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), *args],
+        capture_output=True, text=True, cwd=ROOT, env=full, timeout=120, check=False,
+    )  # fmt: skip
+
+
 def run_once(tmp: Path, rules: Path, state: Path) -> subprocess.CompletedProcess[str]:
     """`bot.py once` on the same state, delivering to the terminal."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV_OWN}
-    env["STATE_DIR"] = str(state)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "once", "--rules", str(rules)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    return run_bot(state, "once", "--rules", str(rules))

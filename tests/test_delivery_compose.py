@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from config.model import Rules
 from delivery import cadence, compose, render
 from tests.fakebotapi import parse_html
 from tests.test_delivery_support import T0, make_rules, story
@@ -141,3 +143,59 @@ def test_terminal_text_is_plain() -> None:
     html = compose.alert_text(story(1, "A &amp; <b>"), BOTH, RULES, "en").text
     assert "A &amp; <b>" in render.plain(html)
     assert render.FSI not in render.plain(html)
+
+
+def test_a_huge_url_never_makes_composition_fail() -> None:
+    """Issue 13, finding 2: a ~3,700-character URL made `_fit` raise, losing the alert, the
+    rest of the poll's alerts and every digest that carried the story."""
+    for length in (3_700, 100_000):
+        url = "https://news.example/a?" + "q" * length
+        long_one = story(1, "Wagner convoy", topics=BOTH, url=url)
+        alert = compose.alert_text(long_one, BOTH, RULES, "en")
+        assert render.tg_len(alert.text) <= 4096
+        assert "Wagner convoy" in parse_html(alert.text)
+        assert url not in alert.text  # the link is dropped, the story kept
+        views = [long_one, *(story(i, f"Headline {i}", topics=BOTH) for i in range(2, 6))]
+        parts = compose.digest_parts(views, BOTH, RULES, "en")
+        assert sorted(sid for p in parts for sid in p.story_ids) == [1, 2, 3, 4, 5]
+        for part in parts:
+            assert render.tg_len(part.text) <= 4096
+            parse_html(part.text)
+    ordinary = compose.alert_text(story(2, url="https://news.example/2"), BOTH, RULES, "en")
+    assert 'href="https://news.example/2"' in ordinary.text  # a normal link stays
+
+
+def test_an_alert_over_the_limit_is_cut_not_refused() -> None:
+    """Whatever makes an alert too long (here a story in 60 topics, each title shown), the
+    message is shortened to valid Telegram HTML under the limit instead of raising."""
+    many = make_rules_with_topics(60)
+    topics = tuple(many.topics)
+    s = story(1, "Wagner convoy", topics=topics)
+    alert = compose.alert_text(s, topics, many, "en")
+    assert render.tg_len(alert.text) <= 4096
+    plain = parse_html(alert.text)
+    assert plain.endswith("…") and "Topic number 0" in plain
+
+
+def make_rules_with_topics(n: int) -> Rules:
+    base = RULES.topics["libya_diplomacy"]
+    topics = {
+        f"t{i}": replace(base, id=f"t{i}", title={"en": f"Topic number {i} " + "z" * 100})
+        for i in range(n)
+    }
+    return replace(RULES, topics=topics)
+
+
+def test_sources_table_shows_a_degraded_source_with_its_reason() -> None:
+    from core.health import SourceHealth
+
+    table = render.health_table(
+        {
+            "Arabic": SourceHealth("Arabic", last_success=T0, degraded="declared UTF-8 but is windows-1256"),
+            "Fine": SourceHealth("Fine", last_success=T0),
+        },
+        UTC,
+    )
+    arabic, fine = (line for line in table.splitlines() if "Arabic" in line or "Fine" in line)
+    assert arabic.startswith("⚠️") and "declared UTF-8 but is windows-1256" in arabic
+    assert fine.startswith("✅")

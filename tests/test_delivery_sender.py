@@ -107,6 +107,34 @@ async def test_ten_thousand_character_digest(tmp_path: Path, api: FakeBotAPI, bo
     )
 
 
+async def test_a_huge_url_is_delivered_without_its_link(
+    tmp_path: Path, api: FakeBotAPI, bot: Bot
+) -> None:
+    """Issue 13, finding 2: one report with a 3,700-character URL made composition raise, so
+    its alert, the alerts after it and every digest carrying it were never queued."""
+    store, stories, sender, service = make(tmp_path, bot)
+    subscribe(service, api, 42)
+    now = service.clock.now()
+    huge = "https://news.example/long?" + "u" * 3_700
+    urgent = ("russia_military_africa",)
+    views = [
+        story(1, "Wagner long link", topics=urgent, entities=("wagner",), url=huge, at=now),
+        story(2, "Wagner after it", topics=urgent, entities=("wagner",), at=now),
+    ]
+    stories.add(*views)
+    assert [service.on_new_story(v) for v in views] == [1, 1]
+    digest_sub = service.subscribe(43, "private", "t")[0]
+    api.user_message(43, "/start")
+    store.note_message_id(43, 1)
+    assert service.digest_for(digest_sub)
+    await run_until_drained(sender)
+    assert [m.plain.count("Wagner long link") for m in api.messages_to(42)] == [1, 0]
+    assert any("Wagner after it" in m.plain for m in api.messages_to(42))
+    [digest] = api.messages_to(43)
+    assert "Wagner long link" in digest.plain and "Wagner after it" in digest.plain
+    assert api.count_400 == 0
+
+
 async def test_429_storm_holds_only_that_chat(tmp_path: Path, api: FakeBotAPI, bot: Bot) -> None:
     store, _stories, sender, service = make(tmp_path, bot)
     for chat in (101, 102, 103):

@@ -11,11 +11,13 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.clock import FixedClock
+from delivery import render
 from delivery.app import api_urls, build_service
 from delivery.pacing import Limits, Pacer
 from delivery.sender import OutboxSender
 from delivery.service import DIGEST_JOB, DeliveryService, admins_from_env
 from delivery.terminal import TERMINAL_CHAT, TerminalTransport
+from tests.fakebotapi import parse_html
 from tests.test_delivery_support import MemoryStories, make_rules, open_store, story
 
 NOON = datetime(2026, 8, 13, 12, 0, tzinfo=UTC)
@@ -215,3 +217,28 @@ async def test_with_the_real_store_sharing_its_connection(tmp_path: Path) -> Non
     assert [len(r.story_ids) for r in dstore.outbox_for_chat(1)] == [1, 1]
     hits = store.search("Ouagadougou", 5)
     assert hits and hits[0].title.startswith("Saddam Haftar")
+
+
+def test_a_notice_of_300_rules_errors_is_summarised_and_split(tmp_path: Path) -> None:
+    """Issue 13, finding 7: a refused edit with 300 errors made one notice of 28,175
+    characters, which Telegram refuses: the admins learned nothing."""
+    service, _stories, _clock, _out = make(tmp_path)
+    errors = [
+        f"rules.yaml:{n}:7: topic 'sahel_{n}': term: unknown entity 'entity_number_{n}' "
+        + "<&>" * 20
+        for n in range(1, 301)
+    ]
+    text = "rules.yaml edit refused; the previous rules keep running:\n" + "\n".join(errors)
+    assert len(text) > 28_000
+    assert service.notify_admins(text) == 1
+    rows = service.store.outbox_for_chat(TERMINAL_CHAT)
+    assert rows and all(r.kind == "notice" for r in rows)
+    for row in rows:
+        assert render.tg_len(row.text) <= 4096
+        parse_html(row.text)  # valid Telegram HTML
+    shown = "\n".join(parse_html(r.text) for r in rows)
+    shown = shown.replace(render.FSI, "").replace(render.PDI, "")
+    assert shown.startswith("⚠️ rules.yaml edit refused")
+    assert errors[0] in shown and errors[9] in shown  # the first errors word for word
+    assert "and 271 more" in shown and "log" in shown  # the rest summarised
+    assert len(rows) <= 3

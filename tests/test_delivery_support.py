@@ -1,8 +1,13 @@
-"""Shared helpers for the delivery tests (no tests here): rules, stories, a story source."""
+"""Shared helpers for the delivery tests (no tests here): rules, stories, a story source, and a
+virtual clock that a Pacer and the fake Bot API can share."""
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
 import json
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +15,7 @@ from pathlib import Path
 
 from config.model import Access, Delivery, Entity, Rules, Term, Topic
 from core.story import StoryView
+from delivery.transport import Transport
 from storage.delivery_store import DeliveryStore
 
 T0 = datetime(2026, 8, 13, 4, 0, tzinfo=UTC)
@@ -156,3 +162,65 @@ class MemoryStories:
 
 def open_store(tmp: Path) -> DeliveryStore:
     return DeliveryStore.open(tmp / "sahelwatch.db")
+
+
+class SimTime:
+    """Virtual seconds for a Pacer (`monotonic`, `sleep`) and a FakeBotAPI (`monotonic` as its
+    clock). Time moves only when every task that waits on it is asleep and no request is in
+    flight (`Counted` counts them): then the earliest sleeper wakes at its own deadline. So a
+    minute of throttling passes in a moment, with every party agreeing on the time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.in_flight = 0
+        self._sleepers: list[tuple[float, int]] = []
+        self._order = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        deadline = self.now + max(0.0, seconds)
+        if seconds > 0 and deadline == self.now:  # a real sleep of 1e-16 s still passes time
+            deadline = math.nextafter(self.now, math.inf)
+        me = (deadline, next(self._order))
+        heapq.heappush(self._sleepers, me)
+        try:
+            clear = 0
+            while clear < 3:  # three turns of the loop in a row with nothing else to do
+                await asyncio.sleep(0.001 if self.in_flight else 0)
+                clear = clear + 1 if not self.in_flight and self._sleepers[0] == me else 0
+            self.now = max(self.now, me[0])
+        finally:
+            self._sleepers.remove(me)
+            heapq.heapify(self._sleepers)
+
+
+class Counted:
+    """A Transport that tells a SimTime while one of its requests is in flight."""
+
+    def __init__(self, inner: Transport, sim: SimTime) -> None:
+        self.inner = inner
+        self.sim = sim
+        self.can_probe = inner.can_probe
+
+    async def send(self, chat_id: int, text: str, thread_id: int | None = None, markup: object = None) -> int:
+        self.sim.in_flight += 1
+        try:
+            return await self.inner.send(chat_id, text, thread_id, markup)
+        finally:
+            self.sim.in_flight -= 1
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: object = None) -> None:
+        self.sim.in_flight += 1
+        try:
+            await self.inner.edit(chat_id, message_id, text, markup)
+        finally:
+            self.sim.in_flight -= 1
+
+    async def probe(self, chat_id: int, message_id: int, text: str) -> bool | None:
+        self.sim.in_flight += 1
+        try:
+            return await self.inner.probe(chat_id, message_id, text)
+        finally:
+            self.sim.in_flight -= 1

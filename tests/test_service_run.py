@@ -22,8 +22,10 @@ import yaml
 from tests.fakebotapi import FakeBotAPI
 from tests.feedserver import FeedServer
 from tests.service_support import (
+    SECRET,
     SEED_FEED,
     SEED_TITLE,
+    TOKEN,
     ServiceProcess,
     replace_file,
     rss,
@@ -31,10 +33,8 @@ from tests.service_support import (
     run_once,
     source,
     wait_for,
+    write_rules,
 )
-
-TOKEN = "5550001:AAH-e2e_secret-T0KEN-9f3k"
-SECRET = TOKEN.split(":", 1)[1]
 
 
 @pytest.fixture
@@ -43,12 +43,6 @@ def server() -> Iterator[FeedServer]:
         for name in ("a", "b", "c"):
             srv.add(f"/{name}.xml", rss(name, [f"Weather report {name}", f"Cooking show {name}"]))
         yield srv
-
-
-def write_rules(tmp: Path, sources: list[dict[str, object]]) -> Path:
-    path = tmp / "rules.yaml"
-    path.write_text(rules_text(sources), encoding="utf-8")
-    return path
 
 
 def test_live_reload_good_edit_swaps_sources(tmp_path: Path, server: FeedServer) -> None:

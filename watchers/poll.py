@@ -45,6 +45,7 @@ class Parsed:
     items: list[Item]
     ttl_s: float | None = None
     extra: object = None
+    degraded: str = ""  # why the body was read only in part (watchers.xmlsafe.decoding)
 
 
 ParseStep = Callable[[Source, Response], Parsed]
@@ -63,24 +64,19 @@ def source_url(source: Source) -> str:
     raise ParseError(f"kind {source.kind!r} is not polled over HTTP")
 
 
-def parse_response(source: Source, response: Response) -> tuple[list[Item], float | None]:
-    """Items and the feed's TTL hint from a fetched body, by kind."""
+def parse_step(source: Source, response: Response) -> Parsed:
+    """The plain parse step: items, the feed's TTL hint and how well its bytes read, by kind."""
     if source.kind == "gdelt":
-        return gdelt.parse(response.body, source), None
+        return Parsed(gdelt.parse(response.body, source))
     if source.kind == "telegram_channel":
-        return telegram_channel.parse(response.body, source), None
+        return Parsed(telegram_channel.parse(response.body, source))
     parsed = rss.parse_feed(
         response.body, source, headers=response.headers, base_url=response.final_url
     )
+    items = parsed.items
     if source.kind == "google_news":
-        return [google_news.clean(item) for item in parsed.items], parsed.ttl_s
-    return parsed.items, parsed.ttl_s
-
-
-def parse_step(source: Source, response: Response) -> Parsed:
-    """The plain parse step: `parse_response`, nothing beside."""
-    items, ttl = parse_response(source, response)
-    return Parsed(items, ttl)
+        items = [google_news.clean(item) for item in items]
+    return Parsed(items, parsed.ttl_s, degraded=parsed.degraded)
 
 
 def parse_worker_init() -> None:
@@ -191,6 +187,7 @@ async def poll(
         bytes=outcome.bytes,
         ms=round((clock.monotonic() - t0) * 1000),
         error=outcome.error,
+        **({"degraded": outcome.degraded} if outcome.degraded else {}),
     )
     return outcome
 
@@ -256,6 +253,7 @@ async def _poll_http(
         hint_s=_hint(parsed.ttl_s, cache_hint),
         bytes=len(response.body),
         extra=extra,
+        degraded=parsed.degraded,
     )
 
 

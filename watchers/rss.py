@@ -2,8 +2,9 @@
 
 feedparser always gets the bytes wrapped in a BytesIO: given bytes or a string it may open them
 as a file path or a URL. Before it sees them, `xmlsafe.defuse` refuses entity bombs and
-`xmlsafe.sniff_charset` names the charset of undeclared 8-bit text. Summaries come out as plain
-text, dates as aware UTC, and the GUID falls back to the link.
+`xmlsafe.decoding` says how to read them (a sniffed charset for undeclared 8-bit text; bytes
+that are not what they say are read anyway, and the feed is reported degraded). Summaries come
+out as plain text, dates as aware UTC, and the GUID falls back to the link.
 
 feedparser joins every start tag's base URI with the document's own (a urljoin per tag, a
 quarter of its time on a typical feed, always the same two strings): its module's URL joiner is
@@ -29,7 +30,7 @@ from core.errors import ParseError
 from core.items import Item
 from watchers import jsonfeed
 from watchers.text import fallback_guid, html_to_text, lang_code, one_line, struct_to_utc
-from watchers.xmlsafe import defuse, sniff_charset
+from watchers.xmlsafe import decoding, defuse
 
 
 def _memoise_feedparser_joins() -> None:
@@ -46,11 +47,13 @@ _memoise_feedparser_joins()
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed feed: its items, its `<ttl>` in seconds when it gave one, its title."""
+    """A parsed feed: its items, its `<ttl>` in seconds when it gave one, its title, and why
+    its bytes were not what they said ("" when they were: see xmlsafe.decoding)."""
 
     items: list[Item]
     ttl_s: float | None = None
     title: str = ""
+    degraded: str = ""
 
 
 def parse(
@@ -82,10 +85,11 @@ def parse_feed(
     response_headers = {}
     if content_type:
         response_headers["content-type"] = content_type
-    charset = sniff_charset(body, content_type)
-    if charset:
+    read = decoding(body, content_type)
+    body = read.body
+    if read.charset:
         mime = content_type.split(";")[0].strip() or "application/xml"
-        response_headers["content-type"] = f"{mime}; charset={charset}"
+        response_headers["content-type"] = f"{mime}; charset={read.charset}"
     location = hdrs.get("content-location", "")
     base = urljoin(base_url, location) if base_url and location else (location or base_url)
     if base:
@@ -108,7 +112,8 @@ def parse_feed(
         item = _item(entry, feed, source)
         if item is not None:
             items.append(item)
-    return ParsedFeed(items, ttl_s=_ttl(feed), title=one_line(str(feed.get("title") or "")))
+    title = one_line(str(feed.get("title") or ""))
+    return ParsedFeed(items, ttl_s=_ttl(feed), title=title, degraded=read.degraded)
 
 
 def _explain_empty(result: Any, body: bytes) -> None:

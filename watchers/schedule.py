@@ -72,6 +72,7 @@ def after_poll(
             paused=False,
             etag=outcome.etag or health.etag,
             last_modified=outcome.last_modified or health.last_modified,
+            degraded=health.degraded if outcome.not_modified else outcome.degraded,
         )
     failures = health.failures + 1
     paused = failures >= fetch.failures_before_pause

@@ -5,15 +5,22 @@
 untouched (feedparser itself drops unsafe entity declarations and never fetches external ones).
 It reads ASCII-compatible bytes directly and UTF-16/UTF-32 documents after decoding.
 
-`sniff_charset(body, content_type)` names the charset of undeclared 8-bit text (no BOM, no charset
-in Content-Type, no encoding in the XML declaration, not valid UTF-8), e.g. KOI8-R, windows-1256 or
-ISO-8859-1 served bare; feedparser alone would fall back to windows-1252 and garble it.
+`decoding(body, content_type)` is the one place that decides how a feed's bytes become text
+(feedparser then decodes as told). Bytes that are what they say pass through untouched. Undeclared
+8-bit text (no BOM, no charset in Content-Type, no encoding in the XML declaration, not valid
+UTF-8), e.g. KOI8-R, windows-1256 or ISO-8859-1 served bare, gets its charset sniffed: feedparser
+alone would fall back to windows-1252 and garble it. Two kinds of bytes that are not what they say
+are read anyway and reported (`Decoding.degraded`, shown as the source's health): UTF-8 with a few
+invalid bytes (declared or not) is decoded with those bytes replaced, not thrown wholesale to
+windows-1252; a document declared UTF-8 that is mostly not (windows-1256 Arabic, say) is decoded
+in the charset sniffed from its bytes.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
@@ -103,15 +110,69 @@ def declared_charset(body: bytes, content_type: str) -> str:
     return match.group(1).decode("ascii") if match else ""
 
 
-def sniff_charset(body: bytes, content_type: str = "") -> str:
-    """The charset of undeclared, non-UTF-8 bytes ("" when declared, UTF-8 or unknowable)."""
-    if declared_charset(body, content_type):
-        return ""
+# A document is UTF-8 with a few bad bytes, not another charset, when it starts with a UTF-8
+# byte-order mark, or when its valid non-ASCII characters are at least this many times its
+# invalid sequences (text in a legacy 8-bit charset read as UTF-8 has nearly every non-ASCII
+# byte invalid: a lead byte followed by just the right continuation bytes is rare by chance).
+MOSTLY_UTF8 = 2
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How to read a body: the bytes to hand feedparser, the charset to announce for them (""
+    to leave the document's own say), and why the source is degraded ("" when it is not)."""
+
+    body: bytes
+    charset: str = ""
+    degraded: str = ""
+
+
+def decoding(body: bytes, content_type: str = "") -> Decoding:
+    """How feedparser should read `body` (see the module's docstring)."""
+    declared = _codec(declared_charset(body, content_type))
+    if declared not in ("", "utf-8"):
+        return Decoding(body)  # another charset, stated: taken at its word
     try:
         body.decode("utf-8")
-        return ""
+        return Decoding(body)
     except UnicodeDecodeError:
         pass
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())
+    good = sum(1 for ch in text if ch > "\x7f") - text.count("\ufffd")
+    if good >= MOSTLY_UTF8 * bad or body.startswith(codecs.BOM_UTF8):
+        plural = "s" if bad > 1 else ""
+        return Decoding(
+            text.encode("utf-8"), "utf-8", f"{bad} invalid UTF-8 byte sequence{plural} replaced"
+        )
+    sniffed = _sniff(body)
+    if not declared:
+        return Decoding(body, sniffed)  # undeclared 8-bit text: not a fault of the feed
+    if not sniffed:
+        return Decoding(text.encode("utf-8"), "utf-8", "declared UTF-8 but is not")
+    fixed = body.decode(sniffed, errors="replace").encode("utf-8")
+    return Decoding(fixed, "utf-8", f"declared UTF-8 but is {_label(sniffed)}")
+
+
+def _codec(name: str) -> str:
+    """Python's canonical name of a charset ("utf-8", "cp1256"); the name as given when Python
+    does not know it; "" for none."""
+    if not name:
+        return ""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
+
+
+def _label(codec: str) -> str:
+    """A charset's name as operators know it: cp1256 -> windows-1256."""
+    name = _codec(codec)
+    return "windows-" + name[2:] if re.fullmatch(r"cp12\d\d", name) else name
+
+
+def _sniff(body: bytes) -> str:
+    """The likeliest of CANDIDATES for 8-bit `body` ("" when none fits)."""
     matches = list(from_bytes(body[:200_000], cp_isolation=CANDIDATES))
     if not matches:
         return ""
@@ -120,4 +181,4 @@ def sniff_charset(body: bytes, content_type: str = "") -> str:
         matches,
         key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), rank.get(m.encoding, 99)),
     )
-    return best.encoding
+    return str(best.encoding)
