@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.lock requirements-dev.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	# --no-deps: the lock files are complete; pip older than 23.3 (Python 3.11's own) would
+	# otherwise refuse an extra (lxml[html_clean]) as unpinned. `pip check` proves them complete.
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	$(PY) -m pip check
 	touch $(STAMP)
 
 ## run: the service: watch every source, match, store, deliver (terminal without TELEGRAM_BOT_TOKEN)
