@@ -21,8 +21,10 @@ class Entity:
     """Something the monitor recognises, with its spellings per language.
 
     `aliases` count on their own; `ambiguous` aliases count only when another entity of the same
-    topic is found in the document; `not_in` lists phrases that contain an alias but mean
-    something else ("Richard Wagner", "Niger State"): an alias inside such a phrase never counts.
+    topic (or one of `corroborated_by`, anywhere in the report) is found in other words of the
+    document; `not_in` lists phrases that contain an alias but mean something else ("Richard
+    Wagner", "Niger State"): an alias inside such a phrase never counts. An entity with
+    `members` is also found when at least `at_least` of those entities are found.
     """
 
     id: str
@@ -32,6 +34,9 @@ class Entity:
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
     not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corroborated_by: tuple[str, ...] = ()  # when set, only these entities corroborate
+    # A group ("these together"): also found when at least `at_least` of `members` are.
+    members: tuple[str, ...] = ()
+    at_least: int = 0
 
     def label(self, lang: str) -> str:
         """The entity's name for a reader of `lang` (falls back to English, then the id)."""
@@ -50,9 +55,14 @@ class Term:
 
 @dataclass(frozen=True)
 class Group:
-    """`any: [...]` in require/exclude: holds when any member (entity id or keyword) is found."""
+    """`any: [...]` in require/exclude: holds when any member (entity id or keyword) is found.
+
+    Only an exclude group has the other two: it vetoes only while the topic's score is below
+    `below` times its threshold (when set), and never when one of `unless` is found."""
 
     members: tuple[Term, ...]
+    below: float | None = None
+    unless: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True)

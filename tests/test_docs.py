@@ -59,6 +59,7 @@ FIELDS = (
     list(loader.TOP_KEYS)
     + list(loader.ENTITY_KEYS)
     + list(loader.TOPIC_KEYS)
+    + list(loader.EXCLUDE_KEYS)
     + list(sections.SOURCE_KEYS)
     + [key for keys in sections._allowed.values() for key in keys]
     + ["words", "any", "entity", "keyword", "weight"]

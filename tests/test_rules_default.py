@@ -228,6 +228,44 @@ def test_semantics_table(
     assert not absent & entities, f"[{bullet}/{lang}] {text!r}: wrongly found {absent & entities}"
 
 
+def _spellings_alone(rules: Rules) -> list[tuple[str, str, str]]:
+    """(entity id, language, spelling) for every non-ambiguous alias of the default rules."""
+    out: list[tuple[str, str, str]] = []
+    for entity in rules.entities.values():
+        doubtful = {s for values in entity.ambiguous.values() for s in values}
+        for lang, values in entity.aliases.items():
+            out.extend((entity.id, lang, s) for s in values if s not in doubtful)
+    return out
+
+
+def test_every_unambiguous_spelling_is_recognised_standing_alone(
+    rules: Rules, matcher: Matcher
+) -> None:
+    spellings = _spellings_alone(rules)
+    assert len(spellings) > 1300
+    missed = []
+    for eid, lang, spelling in spellings:
+        text = spelling.removesuffix("*")
+        if eid not in matcher.match("t", text, "").entities:
+            missed.append(f"{eid} [{lang}] {spelling!r}")
+    assert not missed, f"{len(missed)} of {len(spellings)} spellings not recognised: {missed}"
+
+
+def test_every_topic_keyword_is_recognised_standing_alone(rules: Rules, matcher: Matcher) -> None:
+    missed = []
+    for topic in rules.topics.values():
+        terms = list(topic.terms)
+        for group in (*topic.require, *topic.exclude):
+            terms.extend((*group.members, *group.unless))
+        for term in terms:
+            for values in (term.keyword or {}).values():
+                for spelling in values:
+                    hits = matcher.match("t", spelling.removesuffix("*"), "").hits
+                    if not any(h.keyword == f"{topic.id}:{term.key}" for h in hits):
+                        missed.append(f"{topic.id}: {spelling!r}")
+    assert not missed
+
+
 def test_every_topic_has_titles_and_the_first_two_alert_instantly(rules: Rules) -> None:
     assert tuple(rules.topics) == TOPICS
     for topic in rules.topics.values():
