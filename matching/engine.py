@@ -193,7 +193,11 @@ class Matcher:
             present = [key for key in ex.keys if key in found]
             if not present:
                 continue
-            anchors = [key for key in ex.unless if key in found]
+            # an anchor is strong evidence: found by its own plain spellings (or as a group),
+            # not by an ambiguous one that merely had corroboration
+            anchors = [
+                key for key in ex.unless if key in found and (key in spans or key.startswith("kw:"))
+            ]
             if anchors:
                 notes.append(f"exclude {', '.join(present)} lifted: found {', '.join(anchors)}")
             elif ex.below is not None and score >= ex.below * topic.threshold:
