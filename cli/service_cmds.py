@@ -56,7 +56,9 @@ def register(sub: Any) -> None:
         "each source's health as a table",
         show_sources,
         "Each source in the rules with its health from the state database: last attempt, last\n"
-        "success, HTTP status, items seen, errors (in a row / in all), next check, last error.",
+        "success, HTTP status, items seen, errors (in a row / in all), next check, last error.\n"
+        "A source is 'degraded' when its last poll read items from a body that was partly\n"
+        "unreadable (ill-formed XML): the problem column says what the parser found.",
     )
 
 
@@ -129,6 +131,11 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def _problem(h: SourceHealth) -> str:
+    """The last error of a failing source, or why a working one is degraded (cut to 60)."""
+    return (h.last_error if h.failures else h.degraded)[:60]
+
+
 def show_sources(args: argparse.Namespace) -> int:
     rules = rules_or_exit(args)
     if rules is None:
@@ -152,13 +159,14 @@ def show_sources(args: argparse.Namespace) -> int:
             else "paused by an admin" if h.held
             else "paused" if h.paused
             else "failing" if h.failures
+            else "degraded" if h.degraded and h.last_success
             else "ok" if h.last_success
             else "new"
         )  # fmt: skip
         rows.append((
             source.name, source.kind, state, _when(h.last_attempt), _when(h.last_success),
             str(h.status or "-"), str(h.items_seen), f"{h.failures}/{h.error_count}",
-            _when(h.next_check), (h.last_error[:60] if h.failures else "") or "-",
+            _when(h.next_check), _problem(h) or "-",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

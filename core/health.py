@@ -26,6 +26,7 @@ class PollOutcome:
     retry_after_s: float | None = None
     bytes: int = 0
     extra: object = None  # what the poll's parse step computed beside the items (see poll)
+    degraded: str = ""  # ok, but the body was partly unreadable: why, in words ("" when fine)
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,6 @@ class SourceHealth:
     next_check: datetime | None = None
     paused: bool = False  # by the watchers, after repeated failures (cleared by a success)
     held: bool = False  # paused by an admin (/pause NAME) until /resume NAME
+    degraded: str = ""  # the last good poll read only part of the body: why ("" when fine)
     etag: str = ""
     last_modified: str = ""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from config.model import Rules, Source
@@ -83,7 +83,7 @@ def parse_and_prepare(
     for item in parsed.items:
         match = state.matcher.match_item(item)
         done.append((match, prepare(item, match, state.kinds, now)))
-    return Parsed(parsed.items, parsed.ttl_s, Prework(generation, tuple(done)))
+    return replace(parsed, extra=Prework(generation, tuple(done)))
 
 
 def taken(

@@ -13,7 +13,7 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO sources(name, last_attempt, last_success, status,"
         " items_seen, failures, error_count, last_error, next_check, paused, etag,"
-        " last_modified, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " last_modified, held, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             h.name,
             iso_or_none(h.last_attempt),
@@ -28,6 +28,7 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
             h.etag,
             h.last_modified,
             int(h.held),
+            h.degraded,
         ),
     )
 
@@ -44,7 +45,8 @@ def save_held(conn: sqlite3.Connection, name: str, held: bool) -> None:
 def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
     rows = conn.execute(
         "SELECT name, last_attempt, last_success, status, items_seen, failures, error_count,"
-        " last_error, next_check, paused, etag, last_modified, held FROM sources ORDER BY name"
+        " last_error, next_check, paused, etag, last_modified, held, degraded"
+        " FROM sources ORDER BY name"
     ).fetchall()
     return {
         r[0]: SourceHealth(
@@ -61,6 +63,7 @@ def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
             etag=r[10],
             last_modified=r[11],
             held=bool(r[12]),
+            degraded=r[13],
         )
         for r in rows
     }

@@ -40,11 +40,13 @@ class Parsed:
     """What a parse step gives for one body: the items, the feed's TTL hint, and `extra`:
     whatever the caller's parse step computed beside them (runner.prework: each item's match
     and prepared rows), passed through to `PollOutcome.extra` as it is, or dropped (None)
-    when full text changes the items after the parse."""
+    when full text changes the items after the parse; `degraded`: why the body was only partly
+    readable ("" when it was read whole)."""
 
     items: list[Item]
     ttl_s: float | None = None
     extra: object = None
+    degraded: str = ""
 
 
 ParseStep = Callable[[Source, Response], Parsed]
@@ -63,24 +65,24 @@ def source_url(source: Source) -> str:
     raise ParseError(f"kind {source.kind!r} is not polled over HTTP")
 
 
-def parse_response(source: Source, response: Response) -> tuple[list[Item], float | None]:
-    """Items and the feed's TTL hint from a fetched body, by kind."""
+def parse_response(source: Source, response: Response) -> rss.ParsedFeed:
+    """Items, the feed's TTL hint and what was unreadable, from a fetched body, by kind."""
     if source.kind == "gdelt":
-        return gdelt.parse(response.body, source), None
+        return rss.ParsedFeed(gdelt.parse(response.body, source))
     if source.kind == "telegram_channel":
-        return telegram_channel.parse(response.body, source), None
+        return rss.ParsedFeed(telegram_channel.parse(response.body, source))
     parsed = rss.parse_feed(
         response.body, source, headers=response.headers, base_url=response.final_url
     )
     if source.kind == "google_news":
-        return [google_news.clean(item) for item in parsed.items], parsed.ttl_s
-    return parsed.items, parsed.ttl_s
+        return replace(parsed, items=[google_news.clean(item) for item in parsed.items])
+    return parsed
 
 
 def parse_step(source: Source, response: Response) -> Parsed:
     """The plain parse step: `parse_response`, nothing beside."""
-    items, ttl = parse_response(source, response)
-    return Parsed(items, ttl)
+    feed = parse_response(source, response)
+    return Parsed(feed.items, feed.ttl_s, degraded=feed.degraded)
 
 
 def parse_worker_init() -> None:
@@ -191,6 +193,7 @@ async def poll(
         bytes=outcome.bytes,
         ms=round((clock.monotonic() - t0) * 1000),
         error=outcome.error,
+        degraded=outcome.degraded,
     )
     return outcome
 
@@ -256,6 +259,7 @@ async def _poll_http(
         hint_s=_hint(parsed.ttl_s, cache_hint),
         bytes=len(response.body),
         extra=extra,
+        degraded=parsed.degraded,
     )
 
 
