@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli import rules_cmds, service_cmds, stories
+from cli import rules_cmds, service_cmds, sources_cmds, stories
 from core import gc_tuning, log
 
-COMMANDS = (rules_cmds, service_cmds, stories)
+COMMANDS = (rules_cmds, service_cmds, sources_cmds, stories)
 
 
 def build_parser() -> argparse.ArgumentParser:
