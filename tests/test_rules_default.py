@@ -302,10 +302,15 @@ def test_every_topic_has_titles_and_the_first_two_alert_instantly(rules: Rules) 
     assert rules.topics["haftar_russia_sahel"].alert == "instant"
 
 
-def test_sources_cover_three_languages_searches_and_the_offline_demo(rules: Rules) -> None:
+def test_sources_cover_four_languages_searches_channels_and_the_offline_demo(
+    rules: Rules,
+) -> None:
     kinds = Counter(s.kind for s in rules.sources)
     assert kinds["gdelt"] >= 1 and kinds["google_news"] >= 2
-    assert {s.lang for s in rules.sources if s.kind == "rss"} >= {"ar", "fr", "en"}
+    assert {s.lang for s in rules.sources if s.kind == "rss"} >= {"ar", "fr", "en", "ru"}
+    assert sum(s.lang == "ru" for s in rules.sources if s.kind == "rss") >= 6
+    channels = [s for s in rules.sources if s.kind == "telegram_channel"]
+    assert len(channels) >= 3 and all(s.lang == "ru" for s in channels)
     demo = [s for s in rules.sources if s.name == "Offline demo"]
     assert demo and demo[0].kind == "file" and demo[0].path == "seeds/feeds"
     assert rules.access.mode == "open" and rules.access.admins == ()
