@@ -94,26 +94,32 @@ class TopicPlan:
     # The reason given when a `require` group is missing, one string per group (built once, so
     # every report that misses it shares it, and a pickled poll carries it once).
     missing: dict[tuple[str, ...], str]
+    # The reasons of a report in which nothing of the topic was found (most reports, for most
+    # topics): built once, like `missing`.
+    nothing: tuple[str, ...]
 
     @classmethod
     def of(cls, topic: Topic, members: list[Term]) -> TopicPlan:
         key_of = {(t.entity or f"{topic.id}:{t.key}"): t.key for t in members}
+        require = tuple(tuple(t.key for t in g.members) for g in topic.require)
+        missing = {keys: f"required group missing: none of {', '.join(keys)}" for keys in require}
         return cls(
             entities=frozenset(t.entity for t in members if t.entity),
             owners=frozenset(key_of),
             key_of=key_of,
             weights={t.key: t.weight for t in topic.terms},
-            require=tuple(tuple(t.key for t in g.members) for g in topic.require),
+            require=require,
             exclude=tuple(
                 ExcludePlan(
                     tuple(t.key for t in g.members), g.below, tuple(t.key for t in g.unless)
                 )
                 for g in topic.exclude
             ),
-            missing={
-                keys: f"required group missing: none of {', '.join(keys)}"
-                for keys in (tuple(t.key for t in g.members) for g in topic.require)
-            },
+            missing=missing,
+            nothing=(
+                f"score 0 is below the threshold {topic.threshold:g}",
+                *(missing[keys] for keys in require),
+            ),
         )
 
 

@@ -21,8 +21,6 @@ from matching.normalize import normalize
 from matching.result import Hit, MatchResult, TopicResult
 from matching.spans import resolve, window, with_snippets
 
-Spans = dict[str, list[tuple[int, int]]]  # entity id -> where it was found unambiguously
-
 
 class Matcher:
     """Compiled rules, ready to match any number of documents (thread-safe, read-only)."""
@@ -43,21 +41,21 @@ class Matcher:
         words = title_words + normalize(text).split()
         raw_hits, blocks = self._scan(words, len(title_words))
         hits = resolve(raw_hits, blocks)
-        spans: Spans = {}
-        for h in hits:
-            if h.entity and h.counted and not h.ambiguous:
-                spans.setdefault(h.entity, []).append((h.start, h.end))
+        # entities found by a spelling that is not ambiguous (and groups found)
+        sure: set[str | None] = {
+            h.entity for h in hits if h.entity and h.counted and not h.ambiguous
+        }
         if self.compiled.groups and hits:
-            for group in self._groups(hits, spans, len(title_words)):
+            for group in self._groups(hits, sure, len(title_words)):
                 hits.append(group)
-                spans[group.entity or ""] = [(group.start, group.end)]
+                sure.add(group.entity or "")
         if snippets and hits:
             hits = with_snippets(hits, title, text)
         doubted: dict[int, Hit] = {}  # one uncorroborated copy of a hit, whatever the topic
         topic_results = tuple(
-            self._topic(topic, hits, spans, doubted) for topic in self.rules.topics.values()
+            self._topic(topic, hits, sure, doubted) for topic in self.rules.topics.values()
         )
-        entities = set(spans)
+        entities = set(sure)
         for result in topic_results:
             entities.update(h.entity for h in result.hits if h.entity and h.counted)
         ordered = tuple(e for e in self.rules.entities if e in entities)
@@ -108,29 +106,30 @@ class Matcher:
                     hits[index] = hit
         return hits, blocks
 
-    def _groups(self, hits: list[Hit], spans: Spans, n_title: int) -> list[Hit]:
+    def _groups(self, hits: list[Hit], sure: set[str | None], n_title: int) -> list[Hit]:
         """A hit for each group not found by its own spellings whose members are found (an
         ambiguous member counts when corroborated by its `corroborated_by` list or, without
         one, by another member); it sits where its first member was found."""
         out = []
+        doubtful: set[str | None] | None = None  # entities with an ambiguous hit, if needed
         for gid, (members, at_least) in self.compiled.groups.items():
-            if gid in spans:
+            if gid in sure:
                 continue
+            have = sure.intersection(members)
+            if len(have) < at_least:
+                if doubtful is None:
+                    doubtful = {h.entity for h in hits if h.ambiguous and h.counted}
+                if len(have) + len(doubtful.intersection(members)) < at_least:
+                    continue
             places: dict[str, tuple[int, int]] = {}
-            for member in members:
-                if member in spans:
-                    places[member] = spans[member][0]
-            if len(places) < at_least:
-                for hit in hits:
-                    owner = hit.entity
-                    if (
-                        owner in members
-                        and owner not in places
-                        and hit.ambiguous
-                        and hit.counted
-                        and self._corroborated(hit, owner, members, spans)
-                    ):
-                        places[owner] = (hit.start, hit.end)
+            for hit in hits:
+                owner = hit.entity
+                if owner is None or owner not in members or owner in places or not hit.counted:
+                    continue
+                if not hit.ambiguous or (
+                    owner not in have and self._corroborated(hit, owner, members, sure, hits)
+                ):
+                    places[owner] = (hit.start, hit.end)
             if len(places) < at_least:
                 continue
             start, end = min(places.values())
@@ -150,7 +149,7 @@ class Matcher:
         return out
 
     def _topic(
-        self, topic: Topic, hits: list[Hit], spans: Spans, doubted: dict[int, Hit]
+        self, topic: Topic, hits: list[Hit], sure: set[str | None], doubted: dict[int, Hit]
     ) -> TopicResult:
         plan = self.compiled.plans[topic.id]
         topic_hits: list[Hit] = []
@@ -162,8 +161,8 @@ class Matcher:
             if (
                 hit.ambiguous
                 and hit.counted
-                and owner not in spans
-                and not self._corroborated(hit, owner, plan.entities, spans)
+                and owner not in sure
+                and not self._corroborated(hit, owner, plan.entities, sure, hits)
             ):
                 copy = doubted.get(id(hit))  # `hits` outlives the match: ids stay unique
                 if copy is None:
@@ -173,6 +172,10 @@ class Matcher:
             topic_hits.append(hit)
             if hit.counted:
                 found.setdefault(plan.key_of[owner], []).append(hit.start)
+        if not found:  # nothing of the topic: the reasons are always the same
+            return TopicResult(
+                topic.id, False, 0.0, topic.threshold, tuple(topic_hits), plan.nothing
+            )
         scored = [key for key in plan.weights if key in found]
         score = sum(plan.weights[key] for key in scored)
         reasons: list[str] = []
@@ -196,7 +199,7 @@ class Matcher:
             # an anchor is strong evidence: found by its own plain spellings (or as a group),
             # not by an ambiguous one that merely had corroboration
             anchors = [
-                key for key in ex.unless if key in found and (key in spans or key.startswith("kw:"))
+                key for key in ex.unless if key in found and (key in sure or key.startswith("kw:"))
             ]
             if anchors:
                 notes.append(f"exclude {', '.join(present)} lifted: found {', '.join(anchors)}")
@@ -219,15 +222,25 @@ class Matcher:
         )
 
     def _corroborated(
-        self, hit: Hit, entity: str, default: frozenset[str] | tuple[str, ...], spans: Spans
+        self,
+        hit: Hit,
+        entity: str,
+        default: frozenset[str] | tuple[str, ...],
+        sure: set[str | None],
+        hits: list[Hit],
     ) -> bool:
         """True when an allowed entity (its `corroborated_by`, else `default`) other than the
         hit's own was found unambiguously outside the hit's words (a spelling shared by two
         entities does not vouch for itself)."""
         allowed = self.compiled.corroborators[entity] or default
-        for other, places in spans.items():
-            if other != entity and other in allowed:
-                for start, end in places:
-                    if end <= hit.start or start >= hit.end:
-                        return True
-        return False
+        witnesses = sure.intersection(allowed)
+        witnesses.discard(entity)
+        if not witnesses:
+            return False
+        return any(
+            other.entity in witnesses
+            and other.counted
+            and not other.ambiguous
+            and (other.end <= hit.start or other.start >= hit.end)
+            for other in hits
+        )
