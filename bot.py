@@ -6,11 +6,11 @@ import argparse
 import logging
 import sys
 
-from cli import rules_cmds, service_cmds, stories, story_cmds
+from cli import rules_cmds, service_cmds, sources_cmds, stories, story_cmds
 from core import gc_tuning, log
 from core.errors import SahelWatchError
 
-COMMANDS = (rules_cmds, service_cmds, stories, story_cmds)
+COMMANDS = (rules_cmds, service_cmds, sources_cmds, stories, story_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

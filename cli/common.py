@@ -13,20 +13,35 @@ from core.errors import RulesError
 Handler = Callable[[argparse.Namespace], int]
 
 
-def common_parent() -> argparse.ArgumentParser:
-    """The options every subcommand takes."""
+def common_parent(suppress: bool = False) -> argparse.ArgumentParser:
+    """The options every subcommand takes. With `suppress` (an action under a subcommand, such
+    as `sources add`), an option not given leaves the value the subcommand parsed alone."""
     parent = argparse.ArgumentParser(add_help=False)
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
     parent.add_argument(
-        "--rules", default="rules.yaml", metavar="FILE", help="rules file (default: rules.yaml)"
+        "--rules",
+        default=default("rules.yaml"),
+        metavar="FILE",
+        help="rules file (default: rules.yaml)",
     )
     parent.add_argument(
         "--state",
-        default=None,
+        default=default(None),
         metavar="DIR",
         help="state folder for the SQLite database (default: $STATE_DIR or state/)",
     )
-    parent.add_argument("--log-json", action="store_true", help="log one JSON object a line")
-    parent.add_argument("--log-level", default="WARNING", help="log level (default: WARNING)")
+    parent.add_argument(
+        "--log-json",
+        action="store_true",
+        default=default(False),
+        help="log one JSON object a line",
+    )
+    parent.add_argument(
+        "--log-level", default=default("WARNING"), help="log level (default: WARNING)"
+    )
     return parent
 
 

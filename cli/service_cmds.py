@@ -1,4 +1,4 @@
-"""`once`, `run` and `sources`: poll and deliver once, run the service, show source health."""
+"""`once` and `run`: poll, match and deliver once, or run the long-running service."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import asyncio
 import os
 import signal
 import sys
-from datetime import datetime
 from typing import Any
 
-from cli.common import add_command, rules_or_exit
+from cli.common import add_command
 from core.errors import RulesError
-from core.health import SourceHealth
 from runner.service import Service
 
 
@@ -52,16 +50,6 @@ def register(sub: Any) -> None:
         default=2.0,
         metavar="SECONDS",
         help="how often to look for an edited rules file (default 2)",
-    )
-    add_command(
-        sub,
-        "sources",
-        "each source's health as a table",
-        show_sources,
-        "Each source in the rules with its health from the state database: state (ok, degraded,\n"
-        "failing, paused, paused by an admin, disabled, new), last attempt, last success, HTTP\n"
-        "status, items seen, errors (in a row / in all), next check, and the last error (for a\n"
-        "degraded source: why its last feed was read only in part).",
     )
 
 
@@ -127,49 +115,4 @@ def run_service(args: argparse.Namespace) -> int:
             await service.close()
 
     asyncio.run(go())
-    return 0
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
-def show_sources(args: argparse.Namespace) -> int:
-    rules = rules_or_exit(args)
-    if rules is None:
-        return 1
-    from core.clock import SystemClock
-    from storage.db import open_state
-    from storage.store import Store
-
-    store = Store(open_state(args.state), SystemClock(), rules.stories)
-    try:
-        health = store.load_health()
-    finally:
-        store.close()
-    header = ("source", "kind", "state", "last attempt", "last success", "status", "items",
-              "errors", "next check", "last error")  # fmt: skip
-    rows = [header]
-    for source in rules.sources:
-        h = health.get(source.name) or SourceHealth(name=source.name)
-        state = (
-            "disabled" if not source.enabled
-            else "paused by an admin" if h.held
-            else "paused" if h.paused
-            else "failing" if h.failures
-            else "degraded" if h.last_success and h.degraded
-            else "ok" if h.last_success
-            else "new"
-        )  # fmt: skip
-        said = h.last_error if h.failures else h.degraded
-        rows.append((
-            source.name, source.kind, state, _when(h.last_attempt), _when(h.last_success),
-            str(h.status or "-"), str(h.items_seen), f"{h.failures}/{h.error_count}",
-            _when(h.next_check), said[:60] or "-",
-        ))  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
     return 0

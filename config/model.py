@@ -23,12 +23,14 @@ class Entity:
     """Something the monitor recognises, with its spellings per language.
 
     `aliases` count on their own; `ambiguous` aliases count only when another entity of the same
-    topic is found in the document; `not_in` lists phrases that contain an alias but mean
-    something else ("Richard Wagner", "Niger State"): an alias inside such a phrase never counts.
-    An entity of kind `event` names a kind of happening (a coup, a visit): its spellings form a
-    layer of their own in matching, and story clustering compares reports by them. `within` is
-    the place a place lies in (Benghazi within Libya), so that clustering takes a report naming
-    the city as naming the country too.
+    topic (or one of `corroborated_by`, anywhere in the report) is found in other words of the
+    document; `not_in` lists phrases that contain an alias but mean something else ("Richard
+    Wagner", "Niger State"): an alias inside such a phrase never counts. An entity with
+    `members` is also found when at least `at_least` of those entities are found. An entity of
+    kind `event` names a kind of happening (a coup, a visit): its spellings form a layer of
+    their own in matching, and story clustering compares reports by them. `within` is the place
+    a place lies in (Benghazi within Libya), so that clustering takes a report naming the city
+    as naming the country too.
     """
 
     id: str
@@ -39,6 +41,9 @@ class Entity:
     not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corroborated_by: tuple[str, ...] = ()  # when set, only these entities corroborate
     within: str = ""  # the id of the place this place lies in ("" when none)
+    # A group ("these together"): also found when at least `at_least` of `members` are.
+    members: tuple[str, ...] = ()
+    at_least: int = 0
 
     def label(self, lang: str) -> str:
         """The entity's name for a reader of `lang` (falls back to English, then the id)."""
@@ -57,9 +62,14 @@ class Term:
 
 @dataclass(frozen=True)
 class Group:
-    """`any: [...]` in require/exclude: holds when any member (entity id or keyword) is found."""
+    """`any: [...]` in require/exclude: holds when any member (entity id or keyword) is found.
+
+    Only an exclude group has the other two: it vetoes only while the topic's score is below
+    `below` times its threshold (when set), and never when one of `unless` is found."""
 
     members: tuple[Term, ...]
+    below: float | None = None
+    unless: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True)

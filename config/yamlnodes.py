@@ -40,6 +40,13 @@ def compose(text: str, path: str) -> tuple[Node | None, list[RulesIssue]]:
         return None, [RulesIssue(path, 1, 1, f"YAML error: {detail}")]
 
 
+def parse_duration(value: str) -> float | None:
+    """Seconds in '90s', '10m', '1h', '2d' or a bare number of seconds; None unless above 0."""
+    m = _DURATION_RE.match(value.lower())
+    seconds = float(m.group(1)) * _UNITS[m.group(2)] if m else 0.0
+    return seconds if seconds > 0 else None
+
+
 def _line_col(text: str, position: int) -> tuple[int, int]:
     before = text[:position]
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
@@ -156,11 +163,9 @@ class Reader:
         value = self.text(node, what)
         if value is None:
             return None
-        m = _DURATION_RE.match(value.lower())
-        seconds = float(m.group(1)) * _UNITS[m.group(2)] if m else 0.0
-        if not m or seconds <= 0:
+        seconds = parse_duration(value)
+        if seconds is None:
             self.error(node, f"{what} '{value}' is not a duration like 90s, 10m, 1h or 2d")
-            return None
         return seconds
 
     def choice(self, node: Node, what: str, choices: Iterable[str]) -> str | None:

@@ -26,7 +26,9 @@ class PollOutcome:
     retry_after_s: float | None = None
     bytes: int = 0
     extra: object = None  # what the poll's parse step computed beside the items (see poll)
-    degraded: str = ""  # why the body was read only in part ("" when read whole)
+    # why the body was read only in part ("" when read whole): XML broken off after some items,
+    # bad bytes in UTF-8, a false charset
+    degraded: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,4 +48,5 @@ class SourceHealth:
     held: bool = False  # paused by an admin (/pause NAME) until /resume NAME
     etag: str = ""
     last_modified: str = ""
-    degraded: str = ""  # why the last body was read only in part (bad bytes, a false charset)
+    # why the last good poll read its body only in part ("" when fine): see PollOutcome
+    degraded: str = ""

@@ -164,9 +164,7 @@ def digest_parts(
     return out
 
 
-def notice_parts(
-    text: str, limit: int = TG_LIMIT, max_lines: int = MAX_NOTICE_LINES
-) -> list[str]:
+def notice_parts(text: str, limit: int = TG_LIMIT, max_lines: int = MAX_NOTICE_LINES) -> list[str]:
     """An operator notice as messages: its first `max_lines` lines escaped (each cut to 1,000
     characters), the rest summarised in one line (the log has them all), split on line
     boundaries under `limit`, numbered "(k/n)" when there is more than one."""
@@ -188,8 +186,7 @@ def notice_parts(
         return [_fit("\n".join(bodies[0]), limit)]
     count = len(bodies)
     return [
-        _fit("\n".join(body) + f" ({n}/{count})", limit)
-        for n, body in enumerate(bodies, start=1)
+        _fit("\n".join(body) + f" ({n}/{count})", limit) for n, body in enumerate(bodies, start=1)
     ]
 
 

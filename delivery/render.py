@@ -190,16 +190,19 @@ def search_results(
 
 
 def health_table(health: dict[str, SourceHealth], tz: tzinfo) -> str:
-    """/sources: one line per source, failing and paused ones first."""
+    """/sources: one line per source, failing, paused and degraded ones first."""
     if not health:
         return ""
     lines = []
-    order = sorted(health.values(), key=lambda h: (not h.paused, h.failures == 0, h.name))
+    order = sorted(
+        health.values(), key=lambda h: (not h.paused, h.failures == 0, not h.degraded, h.name)
+    )
     for h in order:
-        mark = "⏸" if h.paused else ("✅" if h.failures == 0 and not h.degraded else "⚠️")
+        mark = "⏸" if h.paused else ("⚠️" if h.failures else "🟡" if h.degraded else "✅")
         last = h.last_success.astimezone(tz).strftime("%d/%m %H:%M") if h.last_success else "-"
-        said = h.last_error if h.failures else h.degraded
-        err = f" · {esc(said, 120)}" if said else ""
+        err = f" · {esc(h.last_error, 120)}" if h.failures and h.last_error else ""
+        if not h.failures and h.degraded:
+            err = f" · degraded: {esc(h.degraded, 120)}"
         lines.append(
             f"{mark} <b>{esc(h.name, 80)}</b> · ok {last} · fail {h.failures}"
             f" · items {h.items_seen}{err}"

@@ -53,6 +53,16 @@ def key_forms(spelling: str) -> list[tuple[str, bool]]:
 
 
 @dataclass(frozen=True)
+class ExcludePlan:
+    """An exclude group by term keys: vetoes when one of `keys` is found, unless one of `unless`
+    is, and only while the score is under `below` times the threshold (always when None)."""
+
+    keys: tuple[str, ...]
+    below: float | None
+    unless: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TopicPlan:
     """A topic in the shape the matcher reads fastest.
 
@@ -65,25 +75,36 @@ class TopicPlan:
     key_of: dict[str, str]
     weights: dict[str, float]
     require: tuple[tuple[str, ...], ...]
-    exclude: tuple[tuple[str, ...], ...]
+    exclude: tuple[ExcludePlan, ...]
     # The reason given when a `require` group is missing, one string per group (built once, so
     # every report that misses it shares it, and a pickled poll carries it once).
     missing: dict[tuple[str, ...], str]
+    # The reasons of a report in which nothing of the topic was found (most reports, for most
+    # topics): built once, like `missing`.
+    nothing: tuple[str, ...]
 
     @classmethod
     def of(cls, topic: Topic, members: list[Term]) -> TopicPlan:
         key_of = {(t.entity or f"{topic.id}:{t.key}"): t.key for t in members}
+        require = tuple(tuple(t.key for t in g.members) for g in topic.require)
+        missing = {keys: f"required group missing: none of {', '.join(keys)}" for keys in require}
         return cls(
             entities=frozenset(t.entity for t in members if t.entity),
             owners=frozenset(key_of),
             key_of=key_of,
             weights={t.key: t.weight for t in topic.terms},
-            require=tuple(tuple(t.key for t in g.members) for g in topic.require),
-            exclude=tuple(tuple(t.key for t in g.members) for g in topic.exclude),
-            missing={
-                keys: f"required group missing: none of {', '.join(keys)}"
-                for keys in (tuple(t.key for t in g.members) for g in topic.require)
-            },
+            require=require,
+            exclude=tuple(
+                ExcludePlan(
+                    tuple(t.key for t in g.members), g.below, tuple(t.key for t in g.unless)
+                )
+                for g in topic.exclude
+            ),
+            missing=missing,
+            nothing=(
+                f"score 0 is below the threshold {topic.threshold:g}",
+                *(missing[keys] for keys in require),
+            ),
         )
 
 
@@ -129,6 +150,7 @@ class Compiled:
             members: list[Term] = list(topic.terms)
             for group in (*topic.require, *topic.exclude):
                 members.extend(group.members)
+                members.extend(group.unless)
             for term in members:
                 for lang, values in (term.keyword or {}).items():
                     for spelling in values:
@@ -140,6 +162,16 @@ class Compiled:
             doubtful = {p.owner for p in patterns if p.role == "ambiguous"}
             patterns = [p for p in patterns if not (p.role == "alias" and p.owner in doubtful)]
             self.automaton.add_word(form, (len(form), tuple(patterns)))
+        # Groups by id: (members, how many must be found). Corroborators by entity id: an
+        # explicit `corroborated_by` list (found anywhere in the report), None for the default
+        # (any other entity of the topic).
+        self.groups: dict[str, tuple[tuple[str, ...], int]] = {
+            e.id: (e.members, e.at_least) for e in rules.entities.values() if e.members
+        }
+        self.corroborators: dict[str, frozenset[str] | None] = {
+            e.id: frozenset(e.corroborated_by) if e.corroborated_by else None
+            for e in rules.entities.values()
+        }
         self.size = len(table)
         if self.size:
             self.automaton.make_automaton()

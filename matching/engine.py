@@ -1,17 +1,18 @@
 """Matching a document against compiled rules, with the explanation of every verdict.
 
 Pure: text in, `MatchResult` out. The steps: normalise title and text with the one normaliser;
-run the single automaton over the words; drop hits inside a `not_in` phrase and hits contained in
-a longer hit of another entity of the same layer ("Africa" inside "Africa Corps"; entities of
-kind event are a layer of their own); count ambiguous aliases only when another entity of the
-same topic corroborates them; then per topic sum the weights of the distinct terms found and
-check threshold, `require` groups, the `near` window and `exclude`.
+run the single automaton over the words, keeping at each word the longest spelling of each
+entity; drop hits inside a `not_in` phrase and hits contained in a longer hit of another entity
+of the same layer ("Africa" inside "Africa Corps"; entities of kind event are a layer of their
+own); find the groups (entities with `members`) whose members are found; count an ambiguous
+alias only when it is corroborated, in other words of the document, by one of its
+`corroborated_by` entities (anywhere in the report) or, without that list, by another entity of
+the same topic; then per topic sum the weights of the distinct terms found and check threshold,
+`require` groups, the `near` window and `exclude` (with its `below` and `unless`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import replace
 
 from config.model import Rules, Topic
@@ -19,8 +20,7 @@ from core.items import Item
 from core.text import normalize
 from matching.compile import Compiled, Pattern
 from matching.result import Hit, MatchResult, TopicResult
-
-SNIPPET_WORDS = 6
+from matching.spans import resolve, window, with_snippets
 
 
 class Matcher:
@@ -41,15 +41,22 @@ class Matcher:
         title_words = normalize(title).split()
         words = title_words + normalize(text).split()
         raw_hits, blocks = self._scan(words, len(title_words))
-        hits = _resolve(raw_hits, blocks, self.compiled.events)
+        hits = resolve(raw_hits, blocks, self.compiled.events)
+        # entities found by a spelling that is not ambiguous (and groups found)
+        sure: set[str | None] = {
+            h.entity for h in hits if h.entity and h.counted and not h.ambiguous
+        }
+        if self.compiled.groups and hits:
+            for group in self._groups(hits, sure, len(title_words)):
+                hits.append(group)
+                sure.add(group.entity or "")
         if snippets and hits:
-            hits = _with_snippets(hits, title, text)
-        unambiguous = {h.entity for h in hits if h.entity and h.counted and not h.ambiguous}
+            hits = with_snippets(hits, title, text)
         doubted: dict[int, Hit] = {}  # one uncorroborated copy of a hit, whatever the topic
         topic_results = tuple(
-            self._topic(topic, hits, unambiguous, doubted) for topic in self.rules.topics.values()
+            self._topic(topic, hits, sure, doubted) for topic in self.rules.topics.values()
         )
-        entities = set(unambiguous)
+        entities = set(sure)
         for result in topic_results:
             entities.update(h.entity for h in result.hits if h.entity and h.counted)
         ordered = tuple(e for e in self.rules.entities if e in entities)
@@ -62,7 +69,10 @@ class Matcher:
         joined = " " + " ".join(words) + " "
         hits: list[Hit] = []
         blocks: list[tuple[str, int, int]] = []
-        seen: set[tuple[str, int]] = set()
+        # The same thing found twice at one place (two spellings of one entity starting at one
+        # word): the longer spelling wins, and an alias beats an ambiguous spelling as long, so
+        # "Wagner Group" is the group even where "Wagner" alone is ambiguous.
+        at: dict[tuple[str, int], int] = {}
         for end, (length, patterns) in self.compiled.automaton.iter(joined):
             first = joined.count(" ", 0, end - length + 1)  # words before the key's space
             pattern: Pattern
@@ -71,31 +81,78 @@ class Matcher:
                 if pattern.role == "block":
                     blocks.append((pattern.owner, first, last))
                     continue
+                ambiguous = pattern.role == "ambiguous"
                 ident = (pattern.hit_owner, first)
-                if ident in seen:  # the same thing found twice at one place (two spellings)
-                    continue
-                seen.add(ident)
-                hits.append(
-                    Hit(
-                        pattern.spelling,
-                        pattern.entity,
-                        pattern.keyword,
-                        pattern.lang,
-                        first,
-                        last,
-                        "title" if first < n_title else "text",
-                        " ".join(words[first:last]),
-                        "",
-                        pattern.role == "ambiguous",
-                    )
+                index = at.get(ident)
+                if index is not None:
+                    old = hits[index]
+                    if last < old.end or (last == old.end and (ambiguous or not old.ambiguous)):
+                        continue
+                hit = Hit(
+                    pattern.spelling,
+                    pattern.entity,
+                    pattern.keyword,
+                    pattern.lang,
+                    first,
+                    last,
+                    "title" if first < n_title else "text",
+                    " ".join(words[first:last]),
+                    "",
+                    ambiguous,
                 )
+                if index is None:
+                    at[ident] = len(hits)
+                    hits.append(hit)
+                else:
+                    hits[index] = hit
         return hits, blocks
 
+    def _groups(self, hits: list[Hit], sure: set[str | None], n_title: int) -> list[Hit]:
+        """A hit for each group not found by its own spellings whose members are found (an
+        ambiguous member counts when corroborated by its `corroborated_by` list or, without
+        one, by another member); it sits where its first member was found."""
+        out = []
+        doubtful: set[str | None] | None = None  # entities with an ambiguous hit, if needed
+        for gid, (members, at_least) in self.compiled.groups.items():
+            if gid in sure:
+                continue
+            have = sure.intersection(members)
+            if len(have) < at_least:
+                if doubtful is None:
+                    doubtful = {h.entity for h in hits if h.ambiguous and h.counted}
+                if len(have) + len(doubtful.intersection(members)) < at_least:
+                    continue
+            places: dict[str, tuple[int, int]] = {}
+            for hit in hits:
+                owner = hit.entity
+                if owner is None or owner not in members or owner in places or not hit.counted:
+                    continue
+                if not hit.ambiguous or (
+                    owner not in have and self._corroborated(hit, owner, members, sure, hits)
+                ):
+                    places[owner] = (hit.start, hit.end)
+            if len(places) < at_least:
+                continue
+            start, end = min(places.values())
+            found = [m for m in members if m in places]
+            out.append(
+                Hit(
+                    f"{len(found)} of its members: {', '.join(found)}",
+                    gid,
+                    None,
+                    "",
+                    start,
+                    end,
+                    "title" if start < n_title else "text",
+                    " + ".join(found),
+                )
+            )
+        return out
+
     def _topic(
-        self, topic: Topic, hits: list[Hit], unambiguous: set[str], doubted: dict[int, Hit]
+        self, topic: Topic, hits: list[Hit], sure: set[str | None], doubted: dict[int, Hit]
     ) -> TopicResult:
         plan = self.compiled.plans[topic.id]
-        corroborating = unambiguous & plan.entities
         topic_hits: list[Hit] = []
         found: dict[str, list[int]] = {}
         for hit in hits:
@@ -105,8 +162,8 @@ class Matcher:
             if (
                 hit.ambiguous
                 and hit.counted
-                and owner not in unambiguous
-                and not self._corroborated(owner, corroborating)
+                and owner not in sure
+                and not self._corroborated(hit, owner, plan.entities, sure, hits)
             ):
                 copy = doubted.get(id(hit))  # `hits` outlives the match: ids stay unique
                 if copy is None:
@@ -116,24 +173,43 @@ class Matcher:
             topic_hits.append(hit)
             if hit.counted:
                 found.setdefault(plan.key_of[owner], []).append(hit.start)
+        if not found:  # nothing of the topic: the reasons are always the same
+            return TopicResult(
+                topic.id, False, 0.0, topic.threshold, tuple(topic_hits), plan.nothing
+            )
         scored = [key for key in plan.weights if key in found]
         score = sum(plan.weights[key] for key in scored)
         reasons: list[str] = []
+        notes: list[str] = []
         if score < topic.threshold:
             reasons.append(f"score {score:g} is below the threshold {topic.threshold:g}")
         missing = [g for g in plan.require if found.keys().isdisjoint(g)]
         for group in missing:
             reasons.append(plan.missing[group])
         if not missing and topic.near_words is not None and plan.require:
-            span = _window(plan.require, found)
+            span = window(plan.require, found)
             if span > topic.near_words:
                 reasons.append(
                     f"required groups are {span} words apart, outside the window of "
                     f"{topic.near_words}"
                 )
-        for group in plan.exclude:
-            present = [key for key in group if key in found]
-            if present:
+        for ex in plan.exclude:
+            present = [key for key in ex.keys if key in found]
+            if not present:
+                continue
+            # an anchor is strong evidence: found by its own plain spellings (or as a group),
+            # not by an ambiguous one that merely had corroboration
+            anchors = [
+                key for key in ex.unless if key in found and (key in sure or key.startswith("kw:"))
+            ]
+            if anchors:
+                notes.append(f"exclude {', '.join(present)} lifted: found {', '.join(anchors)}")
+            elif ex.below is not None and score >= ex.below * topic.threshold:
+                notes.append(
+                    f"exclude {', '.join(present)} lifted: score {score:g} is at least "
+                    f"{ex.below:g} x the threshold"
+                )
+            else:
                 reasons.append(f"excluded: found {', '.join(present)}")
         return TopicResult(
             id=topic.id,
@@ -143,100 +219,29 @@ class Matcher:
             hits=tuple(topic_hits),
             reasons=tuple(reasons),
             terms=tuple(scored),
+            notes=tuple(notes),
         )
 
-    def _corroborated(self, entity: str, present: set[str]) -> bool:
-        allowed = self.rules.entities[entity].corroborated_by
-        others = present - {entity}
-        return bool(others & set(allowed)) if allowed else bool(others)
-
-
-def _window(groups: Sequence[tuple[str, ...]], found: dict[str, list[int]]) -> int:
-    """The smallest word span holding one hit of every group (sliding window)."""
-    points = sorted(
-        (pos, gi) for gi, group in enumerate(groups) for key in group for pos in found.get(key, ())
-    )
-    need = len(groups)
-    counts: dict[int, int] = defaultdict(int)
-    have = 0
-    best = 1 << 30
-    left = 0
-    for pos, gi in points:
-        counts[gi] += 1
-        if counts[gi] == 1:
-            have += 1
-        while have == need:
-            best = min(best, pos - points[left][0])
-            lgi = points[left][1]
-            counts[lgi] -= 1
-            if counts[lgi] == 0:
-                have -= 1
-            left += 1
-    return best
-
-
-def _resolve(
-    hits: list[Hit], blocks: list[tuple[str, int, int]], events: frozenset[str]
-) -> list[Hit]:
-    """Mark hits that don't count: inside a `not_in` phrase, or inside a longer entity hit of
-    the same layer (`events`, the entities of kind event, are a layer of their own)."""
-    if not hits:
-        return hits
-    # only a hit of two words or more can contain another one
-    entity_spans = [
-        (h.start, h.end, h.entity, h.entity in events)
-        for h in hits
-        if h.entity and h.end - h.start > 1
-    ]
-    out: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
-        if hit.entity:
-            blocked = blocks and any(
-                b[0] == hit.entity and b[1] <= hit.start and hit.end <= b[2] for b in blocks
-            )
-            # hits are this call's own objects: marking them in place is safe (and fast)
-            if blocked:
-                hit.counted, hit.why = False, "inside a not_in phrase of this entity"
-            elif entity_spans:
-                layer = hit.entity in events
-                longer = next(
-                    (
-                        e
-                        for s, t, e, event in entity_spans
-                        if e != hit.entity
-                        and event == layer
-                        and s <= hit.start
-                        and hit.end <= t
-                        and (t - s) > (hit.end - hit.start)
-                    ),
-                    None,
-                )
-                if longer:
-                    hit.counted, hit.why = False, f"part of a longer match ({longer})"
-        out.append(hit)
-    return out
-
-
-def _with_snippets(hits: list[Hit], title: str, text: str) -> list[Hit]:
-    """Attach to each hit the original words around it (a few either side)."""
-    chunks: list[str] = []
-    owner: list[int] = []  # normalised word index -> raw chunk index
-    for raw in (title, text):
-        for chunk in raw.split():
-            owner.extend([len(chunks)] * len(normalize(chunk).split()))
-            chunks.append(chunk)
-    out = []
-    for hit in hits:
-        if hit.start >= len(owner):
-            out.append(hit)
-            continue
-        first = owner[hit.start]
-        last = owner[min(hit.end, len(owner)) - 1]
-        lo, hi = max(0, first - SNIPPET_WORDS), min(len(chunks), last + SNIPPET_WORDS + 1)
-        snippet = " ".join(chunks[lo:hi])
-        out.append(
-            replace(
-                hit, snippet=("… " if lo else "") + snippet + (" …" if hi < len(chunks) else "")
-            )
+    def _corroborated(
+        self,
+        hit: Hit,
+        entity: str,
+        default: frozenset[str] | tuple[str, ...],
+        sure: set[str | None],
+        hits: list[Hit],
+    ) -> bool:
+        """True when an allowed entity (its `corroborated_by`, else `default`) other than the
+        hit's own was found unambiguously outside the hit's words (a spelling shared by two
+        entities does not vouch for itself)."""
+        allowed = self.compiled.corroborators[entity] or default
+        witnesses = sure.intersection(allowed)
+        witnesses.discard(entity)
+        if not witnesses:
+            return False
+        return any(
+            other.entity in witnesses
+            and other.counted
+            and not other.ambiguous
+            and (other.end <= hit.start or other.start >= hit.end)
+            for other in hits
         )
-    return out

@@ -39,4 +39,6 @@ def render(result: MatchResult, rules: Rules) -> str:
         if topic.hits:
             for reason in topic.reasons:
                 lines.append(f"    why not: {reason}")
+            for note in topic.notes:
+                lines.append(f"    note: {note}")
     return "\n".join(lines)

@@ -39,6 +39,7 @@ class TopicResult:
     hits: tuple[Hit, ...]
     reasons: tuple[str, ...] = ()  # why it missed (empty when matched)
     terms: tuple[str, ...] = ()  # the keys of the terms that scored
+    notes: tuple[str, ...] = ()  # what did not veto and why (an exclude lifted)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class MatchResult:
                     "score": t.score,
                     "threshold": t.threshold,
                     "reasons": list(t.reasons),
+                    "notes": list(t.notes),
                     "hits": [asdict(h) for h in t.hits],
                 }
                 for t in self.topics

@@ -191,11 +191,13 @@ def test_sources_table_shows_a_degraded_source_with_its_reason() -> None:
 
     table = render.health_table(
         {
-            "Arabic": SourceHealth("Arabic", last_success=T0, degraded="declared UTF-8 but is windows-1256"),
+            "Arabic": SourceHealth(
+                "Arabic", last_success=T0, degraded="declared UTF-8 but is windows-1256"
+            ),
             "Fine": SourceHealth("Fine", last_success=T0),
         },
         UTC,
     )
     arabic, fine = (line for line in table.splitlines() if "Arabic" in line or "Fine" in line)
-    assert arabic.startswith("⚠️") and "declared UTF-8 but is windows-1256" in arabic
+    assert arabic.startswith("🟡") and "degraded: \u2068declared UTF-8 but is windows-1256" in arabic
     assert fine.startswith("✅")

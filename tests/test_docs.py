@@ -3,6 +3,7 @@ every rules.yaml field in the operator's guide."""
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -17,12 +18,25 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    # argparse has no public API for this: its subparsers action keeps them in `choices`
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def commands() -> list[str]:
-    parser = bot.build_parser()
-    sub = next(
-        a for a in parser._actions if a.dest == "command"
-    )  # argparse has no public API for this
-    return sorted(sub.choices)  # type: ignore[arg-type]  # choices is the subparser map
+    """Every command, and every action under one ("sources add"), as typed after bot.py."""
+    out = []
+    for name, sub in _subcommands(bot.build_parser()).items():
+        out.append(name)
+        out.extend(f"{name} {action}" for action in _subcommands(sub))
+    return sorted(out)
+
+
+def test_sources_actions_are_commands() -> None:
+    assert {"sources add", "sources try", "sources import", "sources export"} <= set(commands())
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -41,7 +55,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_command_documented_and_has_help(name: str) -> None:
     assert f"python bot.py {name}" in README, f"{name} is missing from README's command table"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), name, "--help"],
+        [sys.executable, str(ROOT / "bot.py"), *name.split(), "--help"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -59,6 +73,7 @@ FIELDS = (
     list(loader.TOP_KEYS)
     + list(loader.ENTITY_KEYS)
     + list(loader.TOPIC_KEYS)
+    + list(loader.EXCLUDE_KEYS)
     + list(sections.SOURCE_KEYS)
     + [key for keys in sections._allowed.values() for key in keys]
     + ["words", "any", "entity", "keyword", "weight"]

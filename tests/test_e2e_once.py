@@ -1,8 +1,9 @@
 """End to end: `bot.py once` over real local sources, delivering to the terminal (no token).
 
-A feed server on 127.0.0.1 serves a real snapshot and the seed feed; one source is broken. The
-cycle finishes, the broken source's error lands on its health, the seed story is delivered once,
-and a second run delivers nothing again (the outbox and dedupe hold across processes).
+A feed server on 127.0.0.1 serves a real snapshot and the seed feed; one source is broken and
+one broken off half-way. The cycle finishes, the broken source's error lands on its health, the
+cut-off one keeps its items and shows as degraded, the seed story is delivered once, and a second
+run delivers nothing again (the outbox and dedupe hold across processes).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def server():
             "/bbc.xml", ROOT / "tests" / "fixtures" / "feeds" / "en_bbc_world_2026-08-13_0424.xml"
         )
         srv.add("/down", status=500)
+        whole = ROOT / "tests" / "fixtures" / "feeds" / "en_aljazeera_all_2026-08-13_0424.xml"
+        srv.add("/cut.xml", whole.read_bytes()[: whole.stat().st_size // 2])  # broken off
         yield srv
 
 
@@ -60,6 +63,7 @@ def test_once_end_to_end(tmp_path: Path, server: FeedServer) -> None:
         {"name": "Seed feed", "kind": "rss", "url": server.url("/seed.xml"), "lang": "ar", "every": "10m"},
         {"name": "BBC World", "kind": "rss", "url": server.url("/bbc.xml"), "lang": "en", "every": "10m"},
         {"name": "Broken", "kind": "rss", "url": server.url("/down"), "every": "10m"},
+        {"name": "Cut off", "kind": "rss", "url": server.url("/cut.xml"), "every": "10m"},
     ])  # fmt: skip
     state = tmp_path / "state"
 
@@ -70,12 +74,14 @@ def test_once_end_to_end(tmp_path: Path, server: FeedServer) -> None:
     assert "Seed feed: ok; 1 items, 1 new, 1 on topic" in first.stderr
     assert "BBC World: ok; 28 items, 28 new" in first.stderr
     assert "Broken: FAILED: " in first.stderr and "500" in first.stderr
+    assert "Cut off: ok; 12 items, 12 new" in first.stderr  # what was read is kept
 
     health = run("sources", "--rules", str(rules), state=state)
     assert health.returncode == 0, health.stderr
     lines = {line.split("  ")[0]: line for line in health.stdout.splitlines()[1:]}
     assert " ok " in lines["Seed feed"] and " ok " in lines["BBC World"]
     assert " failing " in lines["Broken"] and "500" in lines["Broken"]
+    assert " degraded " in lines["Cut off"] and "ill-formed feed, 12 items read" in lines["Cut off"]
 
     second = run("once", "--rules", str(rules), state=state)
     assert second.returncode == 0, second.stderr

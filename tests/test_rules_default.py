@@ -98,8 +98,16 @@ def test_case(matcher: Matcher, case: dict[str, Any]) -> None:
     )
 
 
+def _f1(c: Counter[str]) -> tuple[float, float, float]:
+    precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    both = precision + recall
+    return precision, recall, 2 * precision * recall / both if both else 0.0
+
+
 def test_corpus_precision_and_recall(matcher: Matcher) -> None:
     counts = {topic: Counter[str]() for topic in TOPICS}
+    by_lang: dict[str, Counter[str]] = {}
     for case in CORPUS:
         got = set(matcher.match(case["id"], case["title"], case["text"]).matched_topics)
         for topic in TOPICS:
@@ -107,6 +115,10 @@ def test_corpus_precision_and_recall(matcher: Matcher) -> None:
                 (topic in got, topic in case["expect"]), "tn"
             )
             counts[topic][key] += 1
+            by_lang.setdefault(case["lang"], Counter())[key] += 1
+    print("per language, over (document, topic) pairs:")
+    for lang, c in sorted(by_lang.items()):
+        print(f"  {lang}: precision %.3f recall %.3f F1 %.3f" % _f1(c))
     print(f"\ncorpus: {len(CORPUS)} documents")
     print(f"{'topic':<24} {'tp':>4} {'fp':>4} {'fn':>4} {'tn':>4} {'precision':>10} {'recall':>7}")
     figures = {}
@@ -228,6 +240,60 @@ def test_semantics_table(
     assert not absent & entities, f"[{bullet}/{lang}] {text!r}: wrongly found {absent & entities}"
 
 
+def _spellings_alone(rules: Rules) -> list[tuple[str, str, str]]:
+    """(entity id, language, spelling) for every non-ambiguous alias of the default rules."""
+    out: list[tuple[str, str, str]] = []
+    for entity in rules.entities.values():
+        doubtful = {s for values in entity.ambiguous.values() for s in values}
+        for lang, values in entity.aliases.items():
+            out.extend((entity.id, lang, s) for s in values if s not in doubtful)
+    return out
+
+
+def test_every_unambiguous_spelling_is_recognised_standing_alone(
+    rules: Rules, matcher: Matcher
+) -> None:
+    spellings = _spellings_alone(rules)
+    assert len(spellings) > 1300
+    missed = []
+    for eid, lang, spelling in spellings:
+        text = spelling.removesuffix("*")
+        if eid not in matcher.match("t", text, "").entities:
+            missed.append(f"{eid} [{lang}] {spelling!r}")
+    assert not missed, f"{len(missed)} of {len(spellings)} spellings not recognised: {missed}"
+
+
+def test_arabic_spellings_with_final_heh_for_teh_marbuta_are_recognised(
+    rules: Rules, matcher: Matcher
+) -> None:
+    # ة and ه are one letter to the normaliser: a base named قاعدة الخروبه is قاعدة الخروبة
+    variants = [
+        (eid, spelling.replace("ة", "ه"))
+        for eid, lang, spelling in _spellings_alone(rules)
+        if lang == "ar" and "ة" in spelling
+    ]
+    assert len(variants) > 100
+    missed = [
+        v for v in variants if v[0] not in matcher.match("t", v[1].removesuffix("*"), "").entities
+    ]
+    assert not missed
+
+
+def test_every_topic_keyword_is_recognised_standing_alone(rules: Rules, matcher: Matcher) -> None:
+    missed = []
+    for topic in rules.topics.values():
+        terms = list(topic.terms)
+        for group in (*topic.require, *topic.exclude):
+            terms.extend((*group.members, *group.unless))
+        for term in terms:
+            for values in (term.keyword or {}).values():
+                for spelling in values:
+                    hits = matcher.match("t", spelling.removesuffix("*"), "").hits
+                    if not any(h.keyword == f"{topic.id}:{term.key}" for h in hits):
+                        missed.append(f"{topic.id}: {spelling!r}")
+    assert not missed
+
+
 def test_every_topic_has_titles_and_the_first_two_alert_instantly(rules: Rules) -> None:
     assert tuple(rules.topics) == TOPICS
     for topic in rules.topics.values():
@@ -236,10 +302,15 @@ def test_every_topic_has_titles_and_the_first_two_alert_instantly(rules: Rules) 
     assert rules.topics["haftar_russia_sahel"].alert == "instant"
 
 
-def test_sources_cover_three_languages_searches_and_the_offline_demo(rules: Rules) -> None:
+def test_sources_cover_four_languages_searches_channels_and_the_offline_demo(
+    rules: Rules,
+) -> None:
     kinds = Counter(s.kind for s in rules.sources)
     assert kinds["gdelt"] >= 1 and kinds["google_news"] >= 2
-    assert {s.lang for s in rules.sources if s.kind == "rss"} >= {"ar", "fr", "en"}
+    assert {s.lang for s in rules.sources if s.kind == "rss"} >= {"ar", "fr", "en", "ru"}
+    assert sum(s.lang == "ru" for s in rules.sources if s.kind == "rss") >= 6
+    channels = [s for s in rules.sources if s.kind == "telegram_channel"]
+    assert len(channels) >= 3 and all(s.lang == "ru" for s in channels)
     demo = [s for s in rules.sources if s.name == "Offline demo"]
     assert demo and demo[0].kind == "file" and demo[0].path == "seeds/feeds"
     assert rules.access.mode == "open" and rules.access.admins == ()

@@ -40,12 +40,13 @@ class Parsed:
     """What a parse step gives for one body: the items, the feed's TTL hint, and `extra`:
     whatever the caller's parse step computed beside them (runner.prework: each item's match
     and prepared rows), passed through to `PollOutcome.extra` as it is, or dropped (None)
-    when full text changes the items after the parse."""
+    when full text changes the items after the parse; `degraded`: why the body was only partly
+    readable ("" when it was read whole)."""
 
     items: list[Item]
     ttl_s: float | None = None
     extra: object = None
-    degraded: str = ""  # why the body was read only in part (watchers.xmlsafe.decoding)
+    degraded: str = ""  # why the body was read only in part (see core.health.PollOutcome)
 
 
 ParseStep = Callable[[Source, Response], Parsed]
@@ -64,19 +65,24 @@ def source_url(source: Source) -> str:
     raise ParseError(f"kind {source.kind!r} is not polled over HTTP")
 
 
-def parse_step(source: Source, response: Response) -> Parsed:
-    """The plain parse step: items, the feed's TTL hint and how well its bytes read, by kind."""
+def parse_response(source: Source, response: Response) -> rss.ParsedFeed:
+    """Items, the feed's TTL hint and what was unreadable, from a fetched body, by kind."""
     if source.kind == "gdelt":
-        return Parsed(gdelt.parse(response.body, source))
+        return rss.ParsedFeed(gdelt.parse(response.body, source))
     if source.kind == "telegram_channel":
-        return Parsed(telegram_channel.parse(response.body, source))
+        return rss.ParsedFeed(telegram_channel.parse(response.body, source))
     parsed = rss.parse_feed(
         response.body, source, headers=response.headers, base_url=response.final_url
     )
-    items = parsed.items
     if source.kind == "google_news":
-        items = [google_news.clean(item) for item in items]
-    return Parsed(items, parsed.ttl_s, degraded=parsed.degraded)
+        return replace(parsed, items=[google_news.clean(item) for item in parsed.items])
+    return parsed
+
+
+def parse_step(source: Source, response: Response) -> Parsed:
+    """The plain parse step: `parse_response`, nothing beside."""
+    feed = parse_response(source, response)
+    return Parsed(feed.items, feed.ttl_s, degraded=feed.degraded)
 
 
 def parse_worker_init() -> None:

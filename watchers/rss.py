@@ -47,8 +47,10 @@ _memoise_feedparser_joins()
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed feed: its items, its `<ttl>` in seconds when it gave one, its title, and why
-    its bytes were not what they said ("" when they were: see xmlsafe.decoding)."""
+    """A parsed feed: its items, its `<ttl>` in seconds when it gave one, its title, and why it
+    was only partly readable (`degraded`: bytes that were not what they said, see
+    xmlsafe.decoding; feedparser's complaint when the XML is ill-formed but items were read;
+    "" for a feed read whole)."""
 
     items: list[Item]
     ttl_s: float | None = None
@@ -106,23 +108,34 @@ def parse_feed(
     entries = result.get("entries") or []
     if not entries:
         _explain_empty(result, body)
+    problem = _ill_formed(result)
     feed = result.get("feed") or {}
     items = []
     for entry in entries:
         item = _item(entry, feed, source)
         if item is not None:
             items.append(item)
-    title = one_line(str(feed.get("title") or ""))
-    return ParsedFeed(items, ttl_s=_ttl(feed), title=title, degraded=read.degraded)
+    broken = f"ill-formed feed, {len(items)} items read ({problem})" if problem else ""
+    degraded = "; ".join(why for why in (read.degraded, broken) if why)
+    return ParsedFeed(
+        items, ttl_s=_ttl(feed), title=one_line(str(feed.get("title") or "")), degraded=degraded
+    )
+
+
+def _ill_formed(result: Any) -> str:
+    """feedparser's complaint when the XML itself is broken, else "" (Content-Type and charset
+    complaints do not make a feed unreadable)."""
+    exc = result.get("bozo_exception")
+    if not result.get("bozo") or isinstance(exc, ThingsNobodyCaresAboutButMe):
+        return ""
+    return str(exc or "").strip() or type(exc).__name__
 
 
 def _explain_empty(result: Any, body: bytes) -> None:
     """A feed with no entries is fine when well-formed; otherwise say what the body was."""
-    exc = result.get("bozo_exception")
-    # Content-Type and charset complaints do not make a feed unreadable.
-    bozo = bool(result.get("bozo")) and not isinstance(exc, ThingsNobodyCaresAboutButMe)
+    problem = _ill_formed(result)
+    bozo = bool(problem)
     version = result.get("version") or ""
-    problem = str(result.get("bozo_exception") or "").strip()
     head = body[:2048].lower()
     if not version and (b"<html" in head or b"<!doctype html" in head):
         raise ParseError("an HTML page, not a feed")

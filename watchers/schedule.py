@@ -7,7 +7,9 @@
 - `fetch.failures_before_pause` failures in a row: the source is paused and probed every
   `fetch.pause_s`; the next success resumes it (`paused_now` / `resumed_now` tell the caller to
   notify operators);
-- every interval gets a random jitter of +/- `fetch.jitter` (a fraction) so sources spread out.
+- every interval gets a random jitter of +/- `fetch.jitter` (a fraction) so sources spread out;
+- a success that read only part of the body (`outcome.degraded`) keeps its reason on the health,
+  until a success reads the whole body again.
 """
 
 from __future__ import annotations
