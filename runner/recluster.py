@@ -58,10 +58,13 @@ def recluster(store: Store, rules: Rules, since: datetime | None, apply: bool) -
         scratch = Store(open_state(folder), clock, rules.stories, background_checkpoint=False)
         try:
             scratch_item: dict[int, int] = {}  # real item id -> the scratch database's
-            for s in stored:
-                clock.set(_time(s))  # the replay's own time
-                result = scratch.ingest(s.item, matcher.match_item(s.item), kinds)
-                scratch_item[s.id] = result.item_id
+            # one transaction for the whole replay (each ingest joins it): a scratch database
+            # need not survive a crash, and a commit per report was most of the time
+            with scratch.transaction():
+                for s in stored:
+                    clock.set(_time(s))  # the replay's own time
+                    result = scratch.ingest(s.item, matcher.match_item(s.item), kinds)
+                    scratch_item[s.id] = result.item_id
             final = {
                 item: (story, reason, score)
                 for item, story, reason, score in scratch.conn.execute(
