@@ -10,7 +10,8 @@ Faults (`fault=`): "stall_after_headers" (headers, then silence), "drip" (one by
 forever), "endless" (an endless fast body), "truncate" (Content-Length promises more than is
 sent), "reset" (TCP reset before any answer), "gzip_bomb" (a small gzip body that inflates to
 `bomb_mb` MB of zeros). A route can also carry any status, extra headers (Retry-After,
-Cache-Control, Content-Location), a delay, or be gzip-encoded when the client accepts it.
+Cache-Control, Content-Location), a delay, or be gzip-encoded when the client accepts it (or
+brotli, deflate or raw deflate encoded, `encoding=`).
 Every request is recorded (`server.requests`, `server.hits(path)`) with its headers.
 Stalling handlers end when the server stops, so tests never hang on them.
 """
@@ -30,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import brotli
+
 FAULTS = ("", "stall_after_headers", "drip", "endless", "truncate", "reset", "gzip_bomb")
 _BOMBS: dict[int, bytes] = {}
 
@@ -43,6 +46,18 @@ def gzip_bomb(megabytes: int) -> bytes:
         parts.append(comp.flush())
         _BOMBS[megabytes] = b"".join(parts)
     return _BOMBS[megabytes]
+
+
+def _encode(body: bytes, encoding: str) -> bytes:
+    """`body` as the server sends it under `encoding` (see Route.encoding)."""
+    if encoding == "br":
+        return bytes(brotli.compress(body))
+    if encoding == "deflate":
+        return zlib.compress(body)
+    if encoding == "raw-deflate":
+        packer = zlib.compressobj(wbits=-15)
+        return packer.compress(body) + packer.flush()
+    raise ValueError(f"unknown encoding {encoding!r}")
 
 
 @dataclass
@@ -59,6 +74,7 @@ class Route:
     fault: str = ""
     delay_s: float = 0.0
     gzip: bool = False
+    encoding: str = ""  # "br", "deflate" (zlib), "raw-deflate" (sent as deflate without a header)
     bomb_mb: int = 200
 
     def tag(self) -> str | None:
@@ -155,6 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif route.gzip and "gzip" in (self.headers.get("Accept-Encoding") or ""):
             body = gzip.compress(body)
             self.send_header("Content-Encoding", "gzip")
+        elif route.encoding:
+            body = _encode(body, route.encoding)
+            self.send_header("Content-Encoding", route.encoding.removeprefix("raw-"))
         if fault in ("drip", "endless"):
             self.send_header("Connection", "close")
             self.end_headers()

@@ -124,3 +124,24 @@ async def test_per_host_spacing_waits_between_requests(server):
         clock.advance(20)
         await fetcher.get(url)
     assert sorted(waits) == [5.0, 10.0]  # the 4th request came after the gap: no wait
+
+
+@pytest.mark.parametrize("encoding", ["br", "deflate", "raw-deflate"])
+async def test_brotli_and_deflate_bodies_are_decoded(server, encoding):
+    """Each Content-Encoding the client announces is decoded: brotli, zlib deflate, and the
+    raw deflate some servers send under the same name."""
+    url = server.add(f"/{encoding}.xml", BBC, encoding=encoding)
+    async with make_client(FAST) as client:
+        response = await Fetcher(client, FAST, FixedClock(T0)).get(url)
+    assert response.body == BBC
+    assert response.headers["content-encoding"] == encoding.removeprefix("raw-")
+
+
+@pytest.mark.parametrize("encoding", ["br", "deflate"])
+async def test_a_compressed_body_is_bounded_after_decompression(server, encoding):
+    """A small compressed body that inflates past fetch: max_bytes is refused, whatever the
+    encoding (zeros compress a thousandfold)."""
+    url = server.add(f"/big-{encoding}.xml", b"\0" * 3_000_000, encoding=encoding)
+    async with make_client(FAST) as client:
+        with pytest.raises(FetchError, match="bytes"):
+            await Fetcher(client, FAST, FixedClock(T0)).get(url)
