@@ -1,9 +1,11 @@
 """When things go out (pure): quiet hours, and when a subscriber's next digest is due.
 
-Modes: `instant` pushes every followed story at once; `hourly` and `daily` push stories of
-`alert: instant` topics at once and gather the rest into a digest at the top of each hour, or
-daily at the subscriber's time. Quiet hours hold every message until they end. All wall-clock
-hours are in the rules' delivery timezone.
+Modes: `instant` pushes the stories of `alert: instant` topics (and surges) at once and gathers
+the rest into a daily digest; `hourly` and `daily` push nothing and gather everything into a
+digest at the top of each hour, or daily at the subscriber's time (delivery.service decides
+what goes where). Quiet hours hold every message until they end. All wall-clock hours are in
+the rules' delivery timezone; digest times come from APScheduler's CronTrigger, which keeps the
+hour repeated when clocks go back.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
 
 MODES = ("instant", "hourly", "daily")
 _HHMM = re.compile(r"^([01]?\d|2[0-3])(?::?([0-5]\d))?$")
@@ -72,14 +76,21 @@ def digest_due(mode: str, daily_at: str, last: datetime | None, now: datetime, t
 
 
 def next_boundary(mode: str, daily_at: str, after: datetime, tz: tzinfo) -> datetime:
-    """The first digest time strictly after `after` (UTC)."""
-    local = after.astimezone(tz)
+    """The first digest time strictly after `after` (UTC), by APScheduler's CronTrigger: the
+    top of every hour, the hour repeated when clocks go back included; or the daily time, once
+    a day (in the repeated hour, its first occurrence only)."""
     if mode == "hourly":
-        top = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        return top.astimezone(UTC)
-    hhmm = parse_hhmm(daily_at) or "07:00"
-    hour, minute = int(hhmm[:2]), int(hhmm[3:])
-    at = datetime.combine(local.date(), time(hour, minute), tzinfo=tz)
-    if at <= local:
-        at = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), tzinfo=tz)
-    return at.astimezone(UTC)
+        trigger = CronTrigger(minute=0, timezone=tz)
+    else:
+        hhmm = parse_hhmm(daily_at) or "07:00"
+        trigger = CronTrigger(hour=int(hhmm[:2]), minute=int(hhmm[3:]), timezone=tz)
+    probe = after
+    while True:
+        at: datetime | None = trigger.get_next_fire_time(None, probe)
+        assert at is not None  # a cron trigger without an end always fires again
+        # CronTrigger may hand back the fire time just passed (seconds after it, in a repeated
+        # hour): look a minute on. A daily time's second occurrence (fold=1) is skipped.
+        if at <= after or (mode != "hourly" and at.fold):
+            probe = max(probe, at) + timedelta(minutes=1)
+            continue
+        return at.astimezone(UTC)
