@@ -204,7 +204,9 @@ class Counted:
         self.sim = sim
         self.can_probe = inner.can_probe
 
-    async def send(self, chat_id: int, text: str, thread_id: int | None = None, markup: object = None) -> int:
+    async def send(
+        self, chat_id: int, text: str, thread_id: int | None = None, markup: object = None
+    ) -> int:
         self.sim.in_flight += 1
         try:
             return await self.inner.send(chat_id, text, thread_id, markup)

@@ -76,7 +76,8 @@ def corrupt(db: Path) -> None:
     """Overwrite one leaf page of the `sources` table with garbage (the file still opens)."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.executemany(
-        "INSERT INTO sources(name) VALUES (?)", [(f"filler {i:05d} " + "x" * 100,) for i in range(3000)]
+        "INSERT INTO sources(name) VALUES (?)",
+        [(f"filler {i:05d} " + "x" * 100,) for i in range(3000)],
     )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     (page,) = conn.execute(
