@@ -25,7 +25,7 @@ from storage.candidates import file_cluster_keys
 from storage.prepare import Identity, Prepared, Rows, rows, taken_identity, taken_rows
 from storage.records import IngestResult, epoch, iso
 from storage.rows import CONTENT_COLUMNS, all_keys, explanations, new_story_view
-from storage.story_index import TermStats
+from storage.story_index import Memory
 from storage.story_join import file_report
 from stories.cluster import Features
 
@@ -52,7 +52,7 @@ def ingest_one(
     ready: Prepared | None,
     now: datetime,
     settings: Stories,
-    terms: TermStats,
+    memory: Memory,
 ) -> IngestResult:
     """`Store.ingest` of one report, inside a transaction already open (see the module
     docstring)."""
@@ -70,7 +70,7 @@ def ingest_one(
         is_new, updated = True, False
         new = taken_rows(item, match, entity_kinds, now, ident, ready)
         item_id, story_id, story_is_new, new_topics, reason = _insert_new(
-            conn, item, match, ident, new, now, within_of(entity_kinds), settings, terms
+            conn, item, match, ident, new, now, within_of(entity_kinds), settings, memory
         )
     view: Callable[[], StoryView | None]
     if story_is_new:
@@ -143,7 +143,7 @@ def _insert_new(
     now: datetime,
     within: Mapping[str, str],
     settings: Stories,
-    terms: TermStats,
+    memory: Memory,
 ) -> tuple[int, int, bool, tuple[str, ...], str]:
     now_s = iso(now)
     cur = conn.execute(
@@ -153,7 +153,7 @@ def _insert_new(
     assert item_id is not None  # an INSERT always sets it
     _file_keys(conn, item_id, ident.keys, now)
     _write_match(conn, item_id, r, match, again=False)
-    filed = file_report(conn, item_id, item, match, r.feats, r.lsh, settings, terms, within, now_s)
+    filed = file_report(conn, item_id, item, match, r.feats, r.lsh, settings, memory, within, now_s)
     conn.execute(
         "INSERT INTO story_items(item_id, story_id, reason, score, joined_at)"
         " VALUES (?, ?, ?, ?, ?)",

@@ -39,7 +39,7 @@ from storage.ingest import ingest_one, known
 from storage.prepare import Prepared
 from storage.records import IngestResult, SearchHit, StoredItem
 from storage.rows import identity_keys
-from storage.story_index import TermStats
+from storage.story_index import Memory
 from storage.transactions import transaction
 
 CACHE_KIB = 64 * 1024  # the writer connection's page cache
@@ -59,7 +59,7 @@ class Store:
         self.conn: sqlite3.Connection = db.conn
         self.clock = clock
         self.settings = settings or Stories()
-        self.terms = TermStats(self.conn)  # word stems' frequencies, read through a cache
+        self.memory = Memory(self.conn)  # stems' frequencies and parsed story profiles
         # Enough page cache for the indexes a poll's writes touch (SQLite's default is 2 MB).
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._checkpointer: Checkpointer | None = None
@@ -126,7 +126,14 @@ class Store:
         ready: Prepared | None,
     ) -> IngestResult:
         return ingest_one(
-            self.conn, item, match, entity_kinds, ready, self.clock.now(), self.settings, self.terms
+            self.conn,
+            item,
+            match,
+            entity_kinds,
+            ready,
+            self.clock.now(),
+            self.settings,
+            self.memory,
         )
 
     def ingest_many(

@@ -15,43 +15,67 @@ from stories.fingerprint import key64
 from stories.profile import Report, StoryProfile, report_keys
 
 PER_KEY = 200  # the most recent stories read per key (a hub such as e:russia files thousands)
-MAX_STORIES = 30  # candidate stories scored per report, those sharing most keys first
+MAX_STORIES = 20  # candidate stories scored per report, those sharing most keys first
+MAX_CACHED = 200_000  # word stems a language's frequencies keep in memory
 
 
 class TermStats:
-    """Document frequencies of word stems, read once per stem and kept for one decision."""
+    """Document frequencies of word stems per language, and their inverse frequencies, read from
+    `term_df` once and then kept: the store is the table's one writer, so what it counts here is
+    what is stored (but for a batch rolled back, whose counts stay: a drift of a few reports).
+    An inverse frequency is computed once and kept until the language's report count has moved
+    by a hundredth. Past MAX_CACHED stems, a language's cache starts again."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._df: dict[tuple[str, str], int] = {}
+        self._df: dict[str, dict[str, int]] = {}
         self._docs: dict[str, int] = {}
+        self._idf: dict[str, dict[str, float]] = {}
+        self._idf_at: dict[str, int] = {}  # the report count the kept inverse frequencies used
 
     def load(self, lang: str, stems: Iterable[str]) -> None:
-        """Read the frequencies of `stems` (and the language's count) in one query."""
-        wanted = [t for t in set(stems) if (lang, t) not in self._df]
-        keys = {key64(f"{lang}:{t}"): t for t in wanted}
+        """Read the frequencies of `stems` not yet known (and the language's count) at once."""
+        known = self._df.setdefault(lang, {})
+        if len(known) > MAX_CACHED:
+            known.clear()
+            self._idf.pop(lang, None)
+        keys = {key64(f"{lang}:{t}"): t for t in stems if t not in known}
         if lang not in self._docs:
             keys[key64(f"{lang}:")] = ""
-        for start in range(0, len(keys), 500):
-            chunk = list(keys)[start : start + 500]
+        for t in keys.values():
+            if t:
+                known[t] = 0
+        listed = list(keys)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for key, df in self.conn.execute(
                 f"SELECT key, df FROM term_df WHERE key IN ({marks})", chunk
             ):
                 stem = keys[key]
                 if stem:
-                    self._df[(lang, stem)] = int(df)
+                    known[stem] = int(df)
                 else:
                     self._docs[lang] = int(df)
-        for t in wanted:
-            self._df.setdefault((lang, t), 0)
         self._docs.setdefault(lang, 0)
 
     def __call__(self, lang: str, stem: str) -> float:
         """The smoothed inverse document frequency of `stem` among `lang` reports."""
-        if (lang, stem) not in self._df:
+        kept = self._idf.setdefault(lang, {})
+        value = kept.get(stem)
+        if value is not None:
+            return value
+        known = self._df.get(lang)
+        if known is None or stem not in known:
             self.load(lang, (stem,))
-        return math.log((self._docs[lang] + 1) / (self._df[(lang, stem)] + 1)) + 1.0
+            known = self._df[lang]
+        docs = self._docs[lang]
+        if abs(docs - self._idf_at.setdefault(lang, docs)) * 100 > docs:
+            kept.clear()  # the counts moved: compute again as asked
+            self._idf_at[lang] = docs
+        value = math.log((docs + 1) / (known[stem] + 1)) + 1.0
+        kept[stem] = value
+        return value
 
     def count(self, lang: str, stems: Collection[str]) -> None:
         """One more `lang` report holding `stems`."""
@@ -62,15 +86,55 @@ class TermStats:
             "INSERT INTO term_df(key, df) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET df = df + 1",
             rows,
         )
-        for t in stems:
-            if (lang, t) in self._df:
-                self._df[(lang, t)] += 1
+        known = self._df.get(lang)
+        if known is not None:
+            kept = self._idf.get(lang, {})
+            for t in stems:
+                if t in known:
+                    known[t] += 1
+                    kept.pop(t, None)
         if lang in self._docs:
             self._docs[lang] += 1
 
 
+class ProfileCache:
+    """Parsed story profiles, kept with the stored text they were parsed from: a profile is
+    parsed again only when its row has changed. The objects are shared: copy one before
+    changing it (`StoryProfile.copy`)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._kept: dict[int, tuple[str, StoryProfile]] = {}
+
+    def get(self, story_id: int, text: str) -> StoryProfile:
+        hit = self._kept.get(story_id)
+        if hit is not None and hit[0] == text:
+            return hit[1]
+        profile = StoryProfile.from_json(story_id, text)
+        self.put(story_id, text, profile)
+        return profile
+
+    def put(self, story_id: int, text: str, profile: StoryProfile) -> None:
+        if len(self._kept) >= self.size:
+            self._kept.clear()
+        self._kept[story_id] = (text, profile)
+
+
+class Memory:
+    """What the store keeps in memory for event clustering between reports: word stems'
+    frequencies and parsed profiles (one per Store: its connection is their one writer)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.terms = TermStats(conn)
+        self.profiles = ProfileCache()
+
+
 def candidates(
-    conn: sqlite3.Connection, r: Report, window_s: float, exclude: Collection[int] = ()
+    conn: sqlite3.Connection,
+    r: Report,
+    window_s: float,
+    cache: ProfileCache | None = None,
+    exclude: Collection[int] = (),
 ) -> list[StoryProfile]:
     """The stories filed under any of the report's keys whose latest member is within the
     window of it (at most MAX_STORIES, those sharing most keys first)."""
@@ -95,30 +159,36 @@ def candidates(
         )
         if row[0] not in exclude
     ]
-    return list(profiles(conn, ids[:MAX_STORIES]).values())
+    return list(profiles(conn, ids[:MAX_STORIES], cache).values())
 
 
-def profiles(conn: sqlite3.Connection, story_ids: Sequence[int]) -> dict[int, StoryProfile]:
+def profiles(
+    conn: sqlite3.Connection, story_ids: Sequence[int], cache: ProfileCache | None = None
+) -> dict[int, StoryProfile]:
+    """The stored profiles of `story_ids` (shared with `cache` when given: copy to change)."""
     if not story_ids:
         return {}
     marks = ",".join("?" * len(story_ids))
-    return {
-        sid: StoryProfile.from_json(sid, text)
-        for sid, text in conn.execute(
-            f"SELECT story_id, profile FROM story_profiles WHERE story_id IN ({marks})",
-            list(story_ids),
-        )
-    }
+    rows = conn.execute(
+        f"SELECT story_id, profile FROM story_profiles WHERE story_id IN ({marks})",
+        list(story_ids),
+    )
+    if cache is None:
+        return {sid: StoryProfile.from_json(sid, text) for sid, text in rows}
+    return {sid: cache.get(sid, text) for sid, text in rows}
 
 
-def save(conn: sqlite3.Connection, p: StoryProfile) -> None:
+def save(conn: sqlite3.Connection, p: StoryProfile, cache: ProfileCache | None = None) -> None:
     """Write the profile and file the story under its keys at its latest member's time."""
+    text = p.to_json()
     conn.execute(
         "INSERT INTO story_profiles(story_id, first_ts, last_ts, profile) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(story_id) DO UPDATE SET first_ts = excluded.first_ts,"
         " last_ts = excluded.last_ts, profile = excluded.profile",
-        (p.story_id, int(p.first_ts), int(p.last_ts), p.to_json()),
+        (p.story_id, int(p.first_ts), int(p.last_ts), text),
     )
+    if cache is not None:
+        cache.put(p.story_id, text, p)
     conn.executemany(
         "INSERT INTO story_keys(key, story_id, ts) VALUES (?, ?, ?)"
         " ON CONFLICT(key, story_id) DO UPDATE SET ts = max(ts, excluded.ts)",

@@ -16,7 +16,7 @@ from core.items import Item
 from matching.result import MatchResult
 from storage import story_index, story_writes
 from storage.candidates import candidates, file_cluster_keys
-from storage.story_index import TermStats
+from storage.story_index import Memory, TermStats
 from stories.cluster import Features, decide
 from stories.events import Choice, choose
 from stories.profile import Report, StoryProfile
@@ -45,12 +45,13 @@ def file_report(
     feats: Features,
     lsh: tuple[int, ...],
     settings: Stories,
-    stats: TermStats,
+    memory: Memory,
     within: Mapping[str, str],
     now_s: str,
 ) -> Filed:
     """File the report `item_id` (already inserted) in its story; see the module docstring."""
     window_s = settings.window_hours * 3600
+    stats, cache = memory.terms, memory.profiles
     report = Report.of(feats)
     dup = decide(
         feats,
@@ -63,16 +64,17 @@ def file_report(
     if dup is not None:
         story_id, score = dup.story_id, dup.score
         reason = f"{dup.kind} of item {dup.item_id}: {dup.why}"
-        profile = story_index.profiles(conn, [story_id]).get(story_id)
+        stored = story_index.profiles(conn, [story_id], cache).get(story_id)
+        profile = stored.copy() if stored is not None else None
     else:
         report = replace(report, rare=rarest(stats, report))
-        found = story_index.candidates(conn, report, window_s)
+        found = story_index.candidates(conn, report, window_s, cache)
         _load_terms(stats, report, found)
         choice = choose(report, found, stats, within, settings.event_score, window_s)
         if choice.join is not None:
             story_id, score = choice.join.story_id, choice.join.total
             reason = f"same event as story {story_id}: {choice.join.why(settings.event_score)}"
-            profile = next(p for p in found if p.story_id == story_id)
+            profile = next(p for p in found if p.story_id == story_id).copy()
         else:
             story_id, score, profile = 0, None, None
             reason = "new story"
@@ -100,7 +102,7 @@ def file_report(
         if merged:
             reason += f"; merged stories {', '.join(map(str, merged))} into it"
             grew = True
-    story_index.save(conn, profile)
+    story_index.save(conn, profile, cache)
     stats.count(report.lang, report.terms.keys())
     return Filed(story_id, story_is_new, reason, score, tuple(merged), grew)
 

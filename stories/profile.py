@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stories.cluster import Features
 from stories.terms import terms
 
 ANCHOR_KINDS = frozenset({"person", "place", "region", "organisation"})
-MAX_TERMS = 80  # word stems kept per language in a profile
+MAX_TERMS = 60  # word stems kept per language in a profile (the heaviest)
 MAX_RARE = 30  # rare words a story is filed under
 MIN_NUMBER = 10  # smaller numbers ("three states", "two ships") say little about an event
 
@@ -110,6 +110,23 @@ class StoryProfile:
     def support(self, counter: Counter[str], key: str) -> float:
         """The share of members that name `key` (0 to 1)."""
         return min(1.0, counter.get(key, 0) / self.n) if self.n else 0.0
+
+    def copy(self) -> StoryProfile:
+        """A profile of its own with the same members (to change a shared one)."""
+        return replace(
+            self,
+            langs=Counter(self.langs),
+            anchors=Counter(self.anchors),
+            title_anchors=Counter(self.title_anchors),
+            kinds=dict(self.kinds),
+            heads=Counter(self.heads),
+            events=Counter(self.events),
+            primaries=Counter(self.primaries),
+            themes=Counter(self.themes),
+            terms={lang: Counter(bag) for lang, bag in self.terms.items()},
+            numbers=Counter(self.numbers),
+            rare=Counter(self.rare),
+        )
 
     def add(self, r: Report) -> None:
         """Count one more member."""
@@ -226,7 +243,8 @@ def report_keys(r: Report) -> list[str]:
 
 
 def _trim(bag: Counter[str], most: int = MAX_TERMS) -> None:
-    if len(bag) > most * 2:
+    """Keep the `most` heaviest (trimmed once a fifth more have gathered)."""
+    if len(bag) * 5 > most * 6:
         keep = dict(bag.most_common(most))
         bag.clear()
         bag.update(keep)
