@@ -77,6 +77,17 @@ class TermStats:
         kept[stem] = value
         return value
 
+    def many(self, lang: str, stems: Collection[str]) -> dict[str, float]:
+        """`self(lang, stem)` of each of `stems`, in one call (what scoring asks most)."""
+        kept = self._idf.get(lang)
+        if kept is None:
+            return {t: self(lang, t) for t in stems}
+        out = {}
+        for t in stems:
+            value = kept.get(t)
+            out[t] = value if value is not None else self(lang, t)
+        return out
+
     def count(self, lang: str, stems: Collection[str]) -> None:
         """One more `lang` report holding `stems`."""
         if not lang:
