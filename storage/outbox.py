@@ -1,6 +1,6 @@
-"""The SQL of the outbox: what is owed to each chat, claimed once per story, and each message's
+"""The SQL of the outbox: what is owed to each chat, claimed once per story, each message's
 way from `pending` through `sending` (committed before the HTTP call) to `sent`, `failed` or
-`dropped`.
+`dropped`, and a burst of waiting alerts folded into fewer messages (`folded`).
 
 `Outbox` works over the delivery store's connection (`DeliveryStore` is made of it and
 `storage.subscriptions.Subscriptions`). `enqueue` writes messages and their `deliveries` claims
@@ -80,9 +80,10 @@ class Outbox:
             for number, part in enumerate(parts, start=1):
                 cur = self.conn.execute(
                     "INSERT INTO outbox(chat_id, thread_id, kind, batch, part, parts, text,"
-                    " story_ids, created_at, not_before) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " story_ids, created_at, not_before, preview) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (chat_id, thread_id, kind, batch, number, len(parts), part.text,
-                     json.dumps(list(part.story_ids)), iso(now), iso(not_before)),
+                     json.dumps(list(part.story_ids)), iso(now), iso(not_before),
+                     int(part.preview)),
                 )  # fmt: skip
                 outbox_id = cur.lastrowid
                 assert outbox_id is not None  # an INSERT always sets it
@@ -147,6 +148,51 @@ class Outbox:
             f"SELECT {OUT_COLS} FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
         )
         return [read_outbox_row(r) for r in rows]
+
+    def due_alerts(self, chat_id: int, now: datetime) -> list[OutboxRow]:
+        """The chat's alerts waiting and due at `now`, in the order they were queued."""
+        rows = self.conn.execute(
+            f"SELECT {OUT_COLS} FROM outbox WHERE chat_id = ? AND kind = 'alert'"
+            " AND state = 'pending' AND not_before <= ? ORDER BY id",
+            (chat_id, iso(now)),
+        )
+        return [read_outbox_row(r) for r in rows]
+
+    def fold(
+        self, chat_id: int, alerts: Sequence[OutboxRow], parts: Sequence[Part], now: datetime
+    ) -> list[int]:
+        """Send `parts` (kind 'folded') instead of the waiting `alerts` of a chat, in one
+        transaction: the alerts become `folded`, the parts are queued due now, and each story's
+        delivery record names the part that carries it (so a folded story is never edited).
+        The new outbox ids; [] and nothing changed when an alert was no longer waiting."""
+        batch = f"fold:{chat_id}:{iso(now)}"
+        thread = alerts[0].thread_id if alerts else None
+        ids: list[int] = []
+        marks = ",".join("?" * len(alerts))
+        with transaction(self.conn) as conn:
+            waiting = conn.execute(
+                f"SELECT count(*) FROM outbox WHERE id IN ({marks}) AND state = 'pending'",
+                [a.id for a in alerts],
+            ).fetchone()[0]
+            if waiting != len(alerts):
+                return []  # nothing written yet: the empty transaction commits
+            conn.execute(
+                f"UPDATE outbox SET state = 'folded' WHERE id IN ({marks})", [a.id for a in alerts]
+            )
+            for number, part in enumerate(parts, start=1):
+                cur = conn.execute(
+                    "INSERT INTO outbox(chat_id, thread_id, kind, batch, part, parts, text,"
+                    " story_ids, created_at, not_before) VALUES (?,?,'folded',?,?,?,?,?,?,?)",
+                    (chat_id, thread, batch, number, len(parts), part.text,
+                     json.dumps(list(part.story_ids)), iso(now), iso(now)),
+                )  # fmt: skip
+                assert cur.lastrowid is not None  # an INSERT always sets it
+                ids.append(cur.lastrowid)
+                conn.executemany(
+                    "UPDATE deliveries SET outbox_id = ? WHERE chat_id = ? AND story_id = ?",
+                    [(cur.lastrowid, chat_id, sid) for sid in part.story_ids],
+                )
+        return ids
 
     # -- a message's way ------------------------------------------------------------------------
 

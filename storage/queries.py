@@ -12,7 +12,7 @@ from datetime import datetime
 
 from core.errors import StoreError
 from core.items import Item
-from core.story import StoryItemView, StoryView
+from core.story import SUMMARY_KEPT, StoryItemView, StoryView
 from storage.fts import fts_query
 from storage.fts import parse as parse_query
 from storage.records import SearchHit, StoredItem, StoryMember, iso, parse_iso
@@ -23,7 +23,8 @@ _STORY = (
     " sources, languages, entities FROM stories WHERE id = ?"
 )
 _STORY_ITEMS = (
-    "SELECT i.url, i.title, i.source, i.lang, i.published FROM story_items si"
+    "SELECT i.url, i.title, i.source, i.lang, i.published, substr(i.summary, 1, ?)"
+    " FROM story_items si"
     " JOIN items i ON i.id = si.item_id WHERE si.story_id = ?"
     " ORDER BY i.id = ? DESC, i.first_seen, i.id LIMIT ?"
 )
@@ -50,9 +51,9 @@ def story_view(
     items: tuple[StoryItemView, ...] = ()
     if with_items:
         items = tuple(
-            StoryItemView(u, t, s, lg, parse_iso(p))
-            for u, t, s, lg, p in conn.execute(
-                _STORY_ITEMS, (sid, rep if rep is not None else -1, MAX_VIEW_ITEMS)
+            StoryItemView(u, t, s, lg, parse_iso(p), summary or "")
+            for u, t, s, lg, p, summary in conn.execute(
+                _STORY_ITEMS, (SUMMARY_KEPT, sid, rep if rep is not None else -1, MAX_VIEW_ITEMS)
             )
         )
     first = parse_iso(first_seen)

@@ -1,9 +1,11 @@
-"""The SQL of subscriptions: subscribers and their settings (topics, mode, quiet hours,
-language), reactivation and deactivation, a group's move to a supergroup, and digest times.
+"""The SQL of subscriptions: subscribers and their settings (topics or all topics, mode,
+quiet hours, language, alert layout), reactivation and deactivation, a group's move to a
+supergroup, digest times, and the topics subscribers were told of.
 
 `Subscriptions` works over the delivery store's connection (`DeliveryStore` is made of it and
 `storage.outbox.Outbox`); each write is one transaction (`storage.transactions`). Tables:
-storage/migrations/0002_delivery.sql; the records: storage/delivery_records.py.
+storage/migrations/0002_delivery.sql, 0009_all_topics.sql, 0010_alert_format.sql; the
+records: storage/delivery_records.py.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +23,16 @@ from storage.transactions import transaction
 
 _UNSET: Any = object()
 Statement = tuple[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class TopicNotice:
+    """A message telling one chat of topics added to the rules."""
+
+    chat_id: int
+    thread_id: int | None
+    text: str
+    not_before: datetime
 
 
 class Subscriptions:
@@ -59,16 +72,18 @@ class Subscriptions:
         daily_at: str,
         lang: str,
         now: datetime,
+        all_topics: bool = False,
     ) -> tuple[Subscriber, bool]:
-        """Subscribe a chat (or reactivate it, keeping its settings). True when it is new."""
+        """Subscribe a chat (or reactivate it, keeping its settings). True when it is new.
+        `all_topics`: it follows every topic, those added later too."""
         existing = self.subscriber(chat_id)
         if existing is None:
             self._write([(
                 "INSERT INTO subscribers(chat_id, chat_type, title, thread_id, topics, mode,"
-                " daily_at, lang, subscribed_at, updated_at, last_digest_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " daily_at, lang, subscribed_at, updated_at, last_digest_at, all_topics)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (chat_id, chat_type, title, thread_id, json.dumps(list(topics)), mode,
-                 daily_at, lang, iso(now), iso(now), iso(now)),
+                 daily_at, lang, iso(now), iso(now), iso(now), int(all_topics)),
             )])  # fmt: skip
         else:
             self._write([(
@@ -105,13 +120,22 @@ class Subscriptions:
         daily_at: str = _UNSET,
         quiet: tuple[int, int] | None = _UNSET,
         lang: str = _UNSET,
+        all_topics: bool = _UNSET,
+        layout: str = _UNSET,
     ) -> Subscriber | None:
-        """Change some settings of a subscriber; returns it as it is now (None if unknown)."""
+        """Change some settings of a subscriber; returns it as it is now (None if unknown).
+        `layout` is the alert format (full or short)."""
         sets: list[str] = []
         params: list[Any] = []
         if topics is not _UNSET:
             sets.append("topics = ?")
             params.append(json.dumps(list(topics)))
+        if all_topics is not _UNSET:
+            sets.append("all_topics = ?")
+            params.append(int(all_topics))
+        if layout is not _UNSET:
+            sets.append("format = ?")
+            params.append(layout)
         if mode is not _UNSET:
             sets.append("mode = ?")
             params.append(mode)
@@ -154,3 +178,46 @@ class Subscriptions:
         self._write(
             [("UPDATE subscribers SET last_digest_at = ? WHERE chat_id = ?", (iso(at), chat_id))]
         )
+
+    # -- topics the operator adds -----------------------------------------------------------------
+
+    def announced_topics(self) -> set[str]:
+        """The topics subscribers were told of (or that existed when this was first kept)."""
+        return {r[0] for r in self.conn.execute("SELECT topic FROM topics_announced")}
+
+    def adopt_all_topics(self, topics: Sequence[str], now: datetime) -> bool:
+        """The first time topics are kept (a new database, or one from before 0009): record
+        `topics`, the ones running, as known, and make subscribers who follow every one of them
+        follow all topics. False (nothing written) when topics were kept already."""
+        if self.conn.execute("SELECT 1 FROM topics_announced LIMIT 1").fetchone() is not None:
+            return False
+        every = set(topics)
+        with transaction(self.conn) as conn:
+            for chat_id, chosen in conn.execute(
+                "SELECT chat_id, topics FROM subscribers WHERE all_topics = 0"
+            ).fetchall():
+                if every and every <= set(json.loads(chosen)):
+                    conn.execute(
+                        "UPDATE subscribers SET all_topics = 1 WHERE chat_id = ?", (chat_id,)
+                    )
+            conn.executemany(
+                "INSERT OR IGNORE INTO topics_announced(topic, at) VALUES (?, ?)",
+                [(t, iso(now)) for t in topics],
+            )
+        return True
+
+    def announce_topics(
+        self, topics: Sequence[str], notices: Sequence[TopicNotice], now: datetime
+    ) -> None:
+        """Record `topics` as announced and queue `notices` (outbox rows of kind 'notice'), in
+        one transaction: each topic is announced once, crash or not."""
+        with transaction(self.conn) as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO topics_announced(topic, at) VALUES (?, ?)",
+                [(t, iso(now)) for t in topics],
+            )
+            conn.executemany(
+                "INSERT INTO outbox(chat_id, thread_id, kind, text, created_at, not_before)"
+                " VALUES (?, ?, 'notice', ?, ?, ?)",
+                [(n.chat_id, n.thread_id, n.text, iso(now), iso(n.not_before)) for n in notices],
+            )
