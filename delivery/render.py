@@ -23,6 +23,7 @@ from core.health import SourceHealth
 from core.story import StoryItemView, StoryView
 from delivery.i18n import join, plural, plural_template, text
 from delivery.ports import SearchHitLike
+from storage.delivery_figures import DayFigures
 
 FSI = "\u2068"  # first strong isolate
 PDI = "\u2069"  # pop directional isolate
@@ -322,3 +323,49 @@ def health_lines(health: dict[str, SourceHealth], tz: tzinfo) -> list[str]:
         )
     return lines
 
+
+def _names(names: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(esc(n, 60) for n in names[:limit])
+    return shown + (f" +{len(names) - limit}" if len(names) > limit else "")
+
+
+def stats_lines(
+    lang: str,
+    day: datetime,
+    figures: DayFigures,
+    topic_titles: dict[str, str],
+    health: dict[str, SourceHealth],
+    sent: tuple[int, int, int],
+) -> list[str]:
+    """/stats in an operator's terms: today's stories and alerts by topic, subscribers by mode,
+    sources that fail, read in part or are paused, messages waiting, and what was sent since
+    start (sent, refused, throttled)."""
+    zone = day.strftime("%Z") or str(day.tzinfo)
+    lines = [f"<b>{ui(text(lang, 'stats_today', day=day.strftime('%d/%m/%Y'), tz=zone))}</b>"]
+    lines.append(ui(text(lang, "stats_stories", n=figures.stories)))
+    if figures.alerts:
+        lines.append(ui(text(lang, "stats_alerts")))
+        for topic, (alerts, stories) in figures.alerts.items():
+            title = esc(topic_titles.get(topic, topic), 80)
+            said = ui(plural(lang, "alerts", alerts))
+            about = ui(plural(lang, "stories", stories))
+            line = ui_with(text(lang, "stats_topic"), topic=title, alerts=said, stories=about)
+            lines.append(f"• {line}")
+    else:
+        lines.append(ui(text(lang, "stats_no_alerts")))
+    modes = join(lang, [f"{text(lang, f'mode_{m}')} {n}" for m, n in sorted(figures.modes.items())])
+    total = sum(figures.modes.values())
+    said = text(lang, "stats_subscribers", total=total, modes=modes)
+    lines.append(ui(said if total else text(lang, "stats_no_subscribers")))
+    failing = sorted(h.name for h in health.values() if h.failures and not h.paused)
+    degraded = sorted(h.name for h in health.values() if h.degraded and not h.failures)
+    paused = sorted(h.name for h in health.values() if h.paused or h.held)
+    ok = len(health) - len({*failing, *degraded, *paused})
+    lines.append(ui(text(lang, "stats_sources", total=len(health), ok=ok)))
+    for key, names in (("stats_failing", failing), ("stats_degraded", degraded),
+                       ("stats_paused", paused)):  # fmt: skip
+        if names:
+            lines.append("⚠️ " + ui_with(text(lang, key), names=_names(names)))
+    lines.append(ui(text(lang, "stats_pending", n=figures.pending)))
+    lines.append(ui(text(lang, "stats_sent", sent=sent[0], failed=sent[1], throttled=sent[2])))
+    return lines
