@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from core.clock import FixedClock
 from tests.fakebotapi import FakeBotAPI
 from tests.test_delivery_bot import ADMIN, Bot, started
 from tests.test_delivery_support import TOKEN, story
@@ -27,7 +29,8 @@ def api() -> Iterator[FakeBotAPI]:
 
 @pytest.fixture
 async def bot(tmp_path: Path, api: FakeBotAPI) -> AsyncIterator[Bot]:
-    b = await started(tmp_path, api, admins=(ADMIN,))
+    clock = FixedClock(datetime.now(UTC))  # the admins' cache expires only when told to
+    b = await started(tmp_path, api, clock, admins=(ADMIN,))
     yield b
     await b.service.stop()
 
@@ -57,6 +60,11 @@ async def test_in_a_group_only_its_admins_change_its_settings(bot: Bot) -> None:
     assert "Usage" in usage.plain
     asked = [(p["chat_id"], p["user_id"]) for p in calls(api, "getChatMember")]
     assert asked.count((GROUP, MEMBER)) == 1 and asked.count((GROUP, OWNER)) == 1  # cached
+    bot.service.clock.advance(61)  # type: ignore[attr-defined]  # the fixture's FixedClock
+    [again] = await bot.say(GROUP, "/mode daily", user_id=MEMBER)
+    assert "only this group's admins" in again.plain
+    asked = [(p["chat_id"], p["user_id"]) for p in calls(api, "getChatMember")]
+    assert asked.count((GROUP, MEMBER)) == 2  # a minute on, Telegram is asked again
     [operator] = await bot.say(GROUP, "/quiet 23-06", user_id=ADMIN)  # the bot's operators may
     assert "23:00-06:00" in operator.plain
 

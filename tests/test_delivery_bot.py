@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.clock import Clock
 from core.health import SourceHealth
 from delivery.app import build_service
 from delivery.pacing import Limits
@@ -76,7 +77,9 @@ def api() -> Iterator[FakeBotAPI]:
         yield server
 
 
-async def started(tmp_path: Path, api: FakeBotAPI, **rules_kw: object) -> Bot:
+async def started(
+    tmp_path: Path, api: FakeBotAPI, clock: Clock | None = None, **rules_kw: object
+) -> Bot:
     store = open_store(tmp_path)
     stories = MemoryStories(store)
     ops = FakeOps()
@@ -90,6 +93,7 @@ async def started(tmp_path: Path, api: FakeBotAPI, **rules_kw: object) -> Bot:
         api_url=api.url,
         poll_timeout_s=1,
         limits=Limits(chat_rate=50.0, chat_burst=50.0),  # pacing has its own tests
+        clock=clock,
     )
     service.sender.poll_s = 0.2
     await service.start()
