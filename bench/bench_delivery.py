@@ -61,7 +61,8 @@ class ServerProcess:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "fakebotapi.py"), "--enforce-limits"],
+            [sys.executable, "-m", "tests.fakebotapi", "--enforce-limits"],
+            cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -20,6 +20,7 @@ from core.story import StoryView
 from matching.engine import Matcher
 from storage.db import open_state
 from storage.records import StoredItem
+from storage.snippets import bracketed
 from storage.store import Store
 
 _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -33,13 +34,16 @@ def register(sub: Any) -> None:
         "search",
         "full-text search over every stored report",
         run_search,
-        "Search titles and texts of every stored report, newest first. All words must occur;\n"
-        '"quoted words" form a phrase; a trailing * matches any ending (wagn*). Case, accents\n'
-        "and Arabic spelling variants (hamza forms, ى/ي, ة/ه, diacritics, و ف ب ل ك prefixes)\n"
-        "do not matter.",
+        "Search titles and texts of every stored report; one result per story, newest first,\n"
+        "with its outlets and a snippet of the report's own text (matches in [brackets]).\n"
+        'All words must occur; "quoted words" form a phrase; OR (in capitals) between\n'
+        "alternatives (Haftar OR Dbeibah); -word or NOT word leaves out (Libya -drone); a\n"
+        "trailing * matches any ending (wagn*). Case, accents and Arabic spelling variants\n"
+        "(hamza forms, ى/ي, ة/ه, diacritics, و ف ب ل ك prefixes) do not matter. The same\n"
+        "search as the bot's /search.",
     )
     search.add_argument("query", nargs="+", help="words to search for")
-    search.add_argument("--limit", type=int, default=20, help="at most N results (default 20)")
+    search.add_argument("--limit", type=int, default=20, help="at most N stories (default 20)")
 
     backtest = add_command(
         sub,
@@ -130,8 +134,11 @@ def run_search(args: argparse.Namespace) -> int:
         print(f"{_day(h.published or h.first_seen)}  {h.source} [{h.lang or '?'}]{story}")
         print(f"  {h.title}")
         print(f"  {h.url}")
+        others = [s for s in h.sources if s != h.source]
+        if others:
+            print(f"  also: {', '.join(others)}")
         if h.snippet:
-            print(f"  … {h.snippet}")
+            print(f"  … {bracketed(h.snippet)} …")
     return 0
 
 

@@ -6,14 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+SUMMARY_KEPT = 600  # characters of a report's summary a StoryItemView carries (alerts cut more)
+
 
 @dataclass(frozen=True)
 class StoryItemView:
+    """One report of a story as delivery shows it (`summary`: its feed summary, for the lead
+    line of an alert; "" when the feed gave none)."""
+
     url: str
     title: str
     source: str
     lang: str
     published: datetime | None
+    summary: str = ""
 
 
 @dataclass(frozen=True)

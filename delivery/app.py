@@ -13,14 +13,15 @@ import os
 from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from config.model import Rules
 from core.clock import Clock
 from core.errors import DeliveryError, TokenRejected
-from delivery.pacing import Limits, Pacer
+from delivery.commands import menus, register
+from delivery.pacing import Limits, Pacer, Unpaced
 from delivery.ports import Operations, StorySource
 from delivery.sender import OutboxSender
 from delivery.service import DeliveryService
@@ -29,18 +30,6 @@ from delivery.transport import TelegramTransport, Transport
 from storage.delivery_store import DeliveryStore
 
 DEFAULT_API = "https://api.telegram.org"
-COMMANDS = (
-    ("start", "subscribe"),
-    ("stop", "unsubscribe"),
-    ("topics", "choose topics"),
-    ("mode", "instant | hourly | daily [HH:MM]"),
-    ("quiet", "quiet hours HH-HH"),
-    ("lang", "ar | fr | en"),
-    ("digest", "a digest now"),
-    ("search", "search the archive"),
-    ("status", "your settings"),
-    ("help", "the commands"),
-)
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
 
 
@@ -82,7 +71,8 @@ async def start_application(
     InvalidToken message does, so it is never passed on)."""
     try:
         await app.initialize()
-        await app.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        for language, menu in menus().items():  # the menu in each interface language
+            await app.bot.set_my_commands(menu, language_code=language)
         if not app.running:
             await app.start()
         updater = app.updater
@@ -127,9 +117,8 @@ def build_service(
 ) -> DeliveryService:
     """The service for `bot.py run`: Telegram when a token is set, else the terminal."""
     token = token if token is not None else os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
-    pacer = Pacer(limits)
-    if not token:
-        terminal_sender = OutboxSender(store, TerminalTransport(stream), pacer, clock)
+    if not token:  # the terminal is not paced like Telegram
+        terminal_sender = OutboxSender(store, TerminalTransport(stream), Unpaced(), clock)
         return DeliveryService(
             rules,
             store,
@@ -142,7 +131,7 @@ def build_service(
         )
     app = build_application(token, api_url)
     transport: Transport = TelegramTransport(app.bot)
-    sender = OutboxSender(store, transport, pacer, clock)
+    sender = OutboxSender(store, transport, Pacer(limits), clock)
     service = DeliveryService(
         rules,
         store,
@@ -154,8 +143,6 @@ def build_service(
         application=app,
         poll_timeout_s=poll_timeout_s,
     )
-    from delivery.commands import register
-
     register(app, service)
     return service
 

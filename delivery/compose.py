@@ -1,12 +1,14 @@
 """Composition (pure): stories + a subscriber's settings + the rules -> the messages to send.
 
-`alert_text` makes an instant alert; `digest_parts` groups stories by topic (in rules order),
-newest first, and splits the digest on story boundaries so every message stays under Telegram's
-4,096 characters; each part says which stories it carries; `notice_parts` summarises and splits
-an operator notice. `story_topics` and `is_urgent` decide whether a story is for a subscriber
-and whether it is urgent, `surging` whether many outlets in several languages carry a story of
-a digest-only topic. Nothing here does I/O, and nothing here fails on content: what is too
-long is cut.
+`alert_text` makes an instant alert (full or short layout); `folded_parts` lists a burst of
+alerts as few messages, oldest story first; `digest_parts` groups stories by topic (in rules
+order), newest first, and splits the digest on story boundaries so every message stays under
+Telegram's 4,096 characters; each part says which stories it carries; `notice_parts`
+summarises and splits an operator notice, `split_lines` any list of lines. `following` is the
+topics a subscriber follows (all of them for an all-topics subscriber); `story_topics` and
+`is_urgent` decide whether a story is for a subscriber and whether it is urgent, `surging`
+whether many outlets in several languages carry a story of a digest-only topic. Nothing here
+does I/O, and nothing here fails on content: what is too long is cut.
 """
 
 from __future__ import annotations
@@ -26,10 +28,18 @@ MAX_NOTICE_LINES = 30  # an operator notice shows this many lines, and counts th
 
 @dataclass(frozen=True)
 class Message:
-    """A message ready for the outbox: Telegram HTML and the stories it carries."""
+    """A message ready for the outbox: Telegram HTML, the stories it carries, and whether it
+    goes out with the link preview of its first link (a full alert's headline)."""
 
     text: str
     story_ids: tuple[int, ...]
+    preview: bool = False
+
+
+def following(topics: Sequence[str], all_topics: bool, rules: Rules) -> tuple[str, ...]:
+    """What a subscriber follows: every topic of the rules when it follows all topics (those
+    the operator adds later too), else the topics it chose."""
+    return tuple(rules.topics) if all_topics else tuple(topics)
 
 
 def followed(sub_topics: Sequence[str], rules: Rules) -> list[str]:
@@ -68,13 +78,61 @@ def alert_text(
     lang: str,
     tz: tzinfo = UTC,
     surge: bool = False,
+    layout: str = "full",
 ) -> Message:
     """The alert for `story` as a subscriber following `sub_topics` reads it (`surge`: pushed
-    because many outlets in several languages report it)."""
+    because many outlets in several languages report it; `layout`: full or short). A full
+    alert goes out with its headline's link preview."""
     topics = story_topics(story, sub_topics, rules)
-    titles = [rules.topics[t].label(lang) for t in topics]
-    body = render.alert(story, titles, entity_labels(story, rules, lang), lang, tz, surge)
-    return Message(_fit(body), (story.id,))
+    body = render.alert(story, topics, lang, tz, surge, layout)
+    return Message(_fit(body), (story.id,), preview=layout != "short")
+
+
+def folded_parts(
+    burst: Iterable[tuple[StoryView, bool]],
+    sub_topics: Sequence[str],
+    rules: Rules,
+    lang: str,
+    tz: tzinfo = UTC,
+    limit: int = TG_LIMIT,
+) -> list[Message]:
+    """A burst of alerts (stories, each with whether it is a surge) as few messages: one line
+    pair per story, oldest story first, split on story boundaries under `limit`, with the
+    count of alerts in every part's header."""
+    chosen = sorted(burst, key=lambda pair: (_newest(pair[0]), pair[0].id))
+    blocks = [
+        (render.folded_item(s, story_topics(s, sub_topics, rules), lang, tz, surge), s.id)
+        for s, surge in chosen
+    ]
+    room = render.tg_len(render.folded_header(lang, len(chosen), 1, 1)) + _PART_ROOM
+    bodies = _pack(blocks, limit - room)
+    return [
+        Message(
+            _fit(render.folded_header(lang, len(chosen), n, len(bodies)) + "\n\n" + body, limit),
+            ids,
+        )
+        for n, (body, ids) in enumerate(bodies, start=1)
+    ]
+
+
+def _pack(blocks: Sequence[tuple[str, int]], room: int) -> list[tuple[str, tuple[int, ...]]]:
+    """Blocks (HTML, story id) joined by blank lines into bodies of at most `room` (tg_len),
+    never splitting a block (one block alone over `room` is left to `_fit`)."""
+    bodies: list[tuple[str, tuple[int, ...]]] = []
+    lines: list[str] = []
+    ids: list[int] = []
+    size = 0
+    for block, story_id in blocks:
+        add = render.tg_len(block) + 2
+        if ids and size + add > room:
+            bodies.append(("\n\n".join(lines), tuple(ids)))
+            lines, ids, size = [], [], 0
+        lines.append(block)
+        ids.append(story_id)
+        size += add
+    if ids:
+        bodies.append(("\n\n".join(lines), tuple(ids)))
+    return bodies
 
 
 def surging(story: StoryView, sub_topics: Sequence[str], rules: Rules, now: datetime) -> bool:
@@ -164,29 +222,38 @@ def digest_parts(
     return out
 
 
-def notice_parts(text: str, limit: int = TG_LIMIT, max_lines: int = MAX_NOTICE_LINES) -> list[str]:
+def notice_parts(
+    text: str, limit: int = TG_LIMIT, max_lines: int = MAX_NOTICE_LINES, mark: str = "⚠️"
+) -> list[str]:
     """An operator notice as messages: its first `max_lines` lines escaped (each cut to 1,000
-    characters), the rest summarised in one line (the log has them all), split on line
-    boundaries under `limit`, numbered "(k/n)" when there is more than one."""
+    characters), the rest summarised in one line (the log has them all), the first line
+    marked with `mark`, split on line boundaries under `limit`, numbered "(k/n)" when there
+    is more than one."""
     lines = [render.esc(line, 1000) for line in text.splitlines() if line.strip()]
     if len(lines) > max_lines:
         more = len(lines) - max_lines
         lines = [*lines[:max_lines], render.ui(f"… and {more} more lines (all are in the log)")]
-    lines[:1] = [f"⚠️ {lines[0]}" if lines else "⚠️"]
+    lines[:1] = [f"{mark} {lines[0]}" if lines else mark]
+    return split_lines(lines, limit)
+
+
+def split_lines(lines: Sequence[str], limit: int = TG_LIMIT, sep: str = "\n") -> list[str]:
+    """Lines of HTML (each whole) joined into as few messages as fit `limit`, numbered "(k/n)"
+    when there is more than one; a line alone over the limit is cut (`_fit`)."""
     bodies: list[list[str]] = [[]]
     size = 0
     for line in lines:
-        add = render.tg_len(line) + 1
+        add = render.tg_len(line) + len(sep)
         if bodies[-1] and size + add > limit - _PART_ROOM:
             bodies.append([])
             size = 0
         bodies[-1].append(line)
         size += add
     if len(bodies) == 1:
-        return [_fit("\n".join(bodies[0]), limit)]
+        return [_fit(sep.join(bodies[0]), limit)]
     count = len(bodies)
     return [
-        _fit("\n".join(body) + f" ({n}/{count})", limit) for n, body in enumerate(bodies, start=1)
+        _fit(sep.join(body) + f" ({n}/{count})", limit) for n, body in enumerate(bodies, start=1)
     ]
 
 

@@ -9,7 +9,8 @@ When Telegram throttles the bot as a whole (429s for several chats at once, not 
 flood), the global rate adapts, AIMD-like: 429s from `backoff_chats` different chats within
 `backoff_window_s` multiply it by `backoff_factor` (not below `min_global_rate`), and every
 second without that adds `recover_per_s` back, up to `global_rate`. Every chat is slowed only by
-that shared rate; only a chat that drew a 429 is held.
+that shared rate; only a chat that drew a 429 is held. `Unpaced` is the pacer of the terminal,
+which has no such limits.
 
 One sender task per chat calls `acquire(chat_id)` before each send; per-chat state is therefore
 never touched by two tasks at once, and the global gate is an asyncio.Lock (FIFO) over a sliding
@@ -216,3 +217,16 @@ class Pacer:
         ]
         for cid in stale:
             del self._chats[cid]
+
+
+class Unpaced(Pacer):
+    """No limits: for the terminal, which is not Telegram (a burst prints at once). A hold
+    (never asked for by the terminal) is still honoured."""
+
+    def chat_wait(self, chat_id: int) -> float:
+        return max(0.0, self.held_until(chat_id) - self.now())
+
+    async def acquire(self, chat_id: int) -> None:
+        wait = self.chat_wait(chat_id)
+        if wait > 0:
+            await self._sleep(wait)

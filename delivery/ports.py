@@ -15,6 +15,9 @@ from core.story import StoryView
 
 
 class SearchHitLike(Protocol):
+    """One story found by a search: the report that matched best, the story's outlets, and a
+    snippet of the report's original text as (text, matched) spans."""
+
     @property
     def title(self) -> str: ...
 
@@ -29,6 +32,12 @@ class SearchHitLike(Protocol):
 
     @property
     def first_seen(self) -> datetime: ...
+
+    @property
+    def sources(self) -> tuple[str, ...]: ...
+
+    @property
+    def snippet(self) -> tuple[tuple[str, bool], ...]: ...
 
 
 class StorySource(Protocol):

@@ -21,6 +21,10 @@ subscription; a 400 on the message fails that message. A command's reply is retr
 429s and logged when lost at last. An `edit` row rewrites the message of an alert already sent
 (editMessageText): editing to the same text again is harmless, so an edit left in flight by a
 crash is simply made again.
+
+Before an alert goes out, the `fold` hook (the delivery service's) may turn the chat's waiting
+alerts into one list of stories (delivery.bursts): the alerts become `folded` and the list is
+queued in their place, in one transaction.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +49,10 @@ from delivery.transport import (
     Unsure,
 )
 from ops.metrics import MESSAGES_SENT_TOTAL, TELEGRAM_429_TOTAL
-from storage.delivery_store import DeliveryStore, OutboxRow
+from storage.delivery_store import DeliveryStore, OutboxRow, Part
 
 LOG = logging.getLogger(__name__)
+FoldHook = Callable[[int, list[OutboxRow]], Sequence[Part]]
 
 
 @dataclass
@@ -92,6 +97,7 @@ class OutboxSender:
         self.reply_attempts = reply_attempts
         self.reply_patience_s = reply_patience_s
         self.on_sent = on_sent
+        self.fold: FoldHook | None = None  # a chat's due alerts -> the parts listing them, or []
         self.stats = SendStats()
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._snoozed: dict[int, float] = {}
@@ -187,6 +193,8 @@ class OutboxSender:
                 row = self.store.next_for_chat(chat_id, self.clock.now())
                 if row is None:
                     return
+                if row.kind == "alert" and row.state == "pending" and self._folded(chat_id):
+                    continue  # the list of the burst is queued in the alerts' place
                 async with self.lock(chat_id):
                     if row.kind == "edit":  # an edit is idempotent: in flight or not, do it
                         go_on = await self._edit(row)
@@ -206,6 +214,19 @@ class OutboxSender:
             self._release_lock(chat_id)
             self._wake.set()
 
+    def _folded(self, chat_id: int) -> bool:
+        """Fold the chat's waiting alerts when the fold hook makes a list of them."""
+        if self.fold is None:
+            return False
+        due = self.store.due_alerts(chat_id, self.clock.now())
+        parts = self.fold(chat_id, due) if len(due) > 1 else ()
+        if not parts:
+            return False
+        ids = self.store.fold(chat_id, due, parts, self.clock.now())
+        if ids:
+            event("outbox", "telegram", chat=chat_id, folded=len(due), parts=len(ids))
+        return bool(ids)
+
     async def _send(self, row: OutboxRow) -> bool:
         """Send one row; False when the chat's worker should stop."""
         chat_id = row.chat_id
@@ -214,7 +235,9 @@ class OutboxSender:
         prev = sub.last_message_id if sub is not None else 0
         self.store.mark_sending(row.id, prev)
         try:
-            message_id = await self.transport.send(chat_id, row.text, row.thread_id)
+            message_id = await self.transport.send(
+                chat_id, row.text, row.thread_id, preview=row.preview
+            )
         except SendError as exc:
             return self._failed(row, exc)
         self.store.mark_sent(row.id, chat_id, message_id, self.clock.now())
@@ -235,7 +258,7 @@ class OutboxSender:
         await self.pacer.acquire(chat_id)
         self.store.mark_sending(row.id, message_id)
         try:
-            await self.transport.edit(chat_id, message_id, row.text)
+            await self.transport.edit(chat_id, message_id, row.text, preview=row.preview)
         except SendError as exc:
             if isinstance(exc, Unsure):  # editing again is harmless: come back to it
                 self.store.mark_pending(row.id, str(exc), row.not_before)
@@ -263,7 +286,9 @@ class OutboxSender:
             while True:
                 await self.pacer.acquire(chat_id)
                 try:
-                    found = await self.transport.probe(chat_id, message_id, row.text)
+                    found = await self.transport.probe(
+                        chat_id, message_id, row.text, preview=row.preview
+                    )
                 except RetryLater as exc:
                     self.pacer.hold(chat_id, exc.seconds)
                     self._count_429()
@@ -312,27 +337,15 @@ class OutboxSender:
         if isinstance(exc, Rejected):
             self.store.mark_failed(row.id, str(exc))
             self.stats.failed += 1
-            event(
-                "outbox",
-                "telegram",
-                level=logging.ERROR,
-                outbox=row.id,
-                chat=chat_id,
-                rejected=str(exc),
-            )
+            event("outbox", "telegram", level=logging.ERROR, outbox=row.id, chat=chat_id,
+                  rejected=str(exc))  # fmt: skip
             return True
         # Unsure (timeout, network) or a probe that could not complete: leave the row in
         # `sending`, come back to reconcile it after a pause.
         self.stats.unsure += 1
         self._snoozed[chat_id] = self.pacer_clock() + 5.0
-        event(
-            "outbox",
-            "telegram",
-            level=logging.WARNING,
-            outbox=row.id,
-            chat=chat_id,
-            unsure=str(exc),
-        )
+        event("outbox", "telegram", level=logging.WARNING, outbox=row.id, chat=chat_id,
+              unsure=str(exc))  # fmt: skip
         return False
 
     # -- replies to commands --------------------------------------------------------------------

@@ -3,11 +3,14 @@
 `DeliveryService` is what the runner (`bot.py run`) starts and stops. It turns a new story into
 instant alerts (`on_new_story`), edits them as more outlets report the story and pushes surges
 (`on_story_grew`), runs the digest job every minute on the shared APScheduler 3
-scheduler (`run_digests`), keeps the `OutboxSender` draining, and with a Telegram application
-also runs the bot's long polling. Without a token it delivers to the terminal (chat 0).
+scheduler (`run_digests`), tells subscribers of topics the operator adds (delivery.topic_news),
+keeps the `OutboxSender` draining (folding bursts of alerts: delivery.bursts), and with a
+Telegram application also runs the bot's long polling. Without a token it delivers to the
+terminal (chat 0).
 A Bot API that cannot be reached at start does not stop it: alerts and digests wait in the
-outbox while it tries again with back-off (`telegram` says how it stands), and the sender
-starts once it answers; a rejected token is an error at start (TokenRejected).
+outbox while it tries again with back-off (delivery.connection; `telegram` says how it
+stands), and the sender starts once it answers; a rejected token is an error at start
+(TokenRejected).
 Subscriber settings live in the DeliveryStore; composition is in compose.py; timing in cadence.py.
 """
 
@@ -23,15 +26,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config.model import Rules
 from core.clock import Clock, SystemClock
-from core.errors import DeliveryError, TokenRejected
 from core.log import event
 from core.story import StoryView
-from delivery import cadence, compose
+from delivery import bursts, cadence, compose, connection, topic_news
 from delivery.i18n import lang_or_default
 from delivery.ports import Operations, StorySource
 from delivery.sender import OutboxSender
 from delivery.terminal import TERMINAL_CHAT
-from storage.delivery_store import DeliveryStore, Part, Subscriber
+from storage.delivery_store import DeliveryStore, OutboxRow, Part, Subscriber
 
 LOG = logging.getLogger(__name__)
 DIGEST_JOB = "delivery:digests"
@@ -88,12 +90,36 @@ class DeliveryService:
         self.telegram = "terminal" if application is None else "connecting"
         self.telegram_error = ""
         self._connecting: asyncio.Task[None] | None = None
+        sender.fold = self.fold_alerts  # bursts of waiting alerts go out as one list
 
     # -- settings ---------------------------------------------------------------------------------
 
     def update_rules(self, rules: Rules) -> None:
-        """Live reload: new topics, labels, defaults and access apply from now on."""
+        """Live reload: new topics, labels, defaults and access apply from now on; topics the
+        operator added are announced to subscribers who chose theirs."""
         self.rules = rules
+        self.announce_topics()
+
+    def announce_topics(self) -> int:
+        """Tell each subscriber who chose its topics of the topics new in the rules (once);
+        the number of chats told."""
+        told = topic_news.announce(self.store, self.rules, self.tz, self.clock.now())
+        if told:
+            event("topics", "delivery", announced_to=told)
+            self.sender.wake()
+        return told
+
+    def following(self, sub: Subscriber) -> tuple[str, ...]:
+        """The topics `sub` follows now (every topic of the rules when it follows all)."""
+        return compose.following(sub.topics, sub.all_topics, self.rules)
+
+    def fold_alerts(self, chat_id: int, due: list[OutboxRow]) -> list[Part]:
+        """The sender's fold hook: the alerts `due` for a chat as one list of stories when
+        they are a burst (delivery.bursts), else [] (they go one by one)."""
+        if not bursts.should_fold(due):
+            return []
+        sub = self.store.subscriber(chat_id)
+        return bursts.fold_parts(sub, due, self.stories, self.rules, self.tz)
 
     @property
     def tz(self) -> tzinfo:
@@ -118,6 +144,13 @@ class DeliveryService:
         wanted = self.rules.delivery.default_topics
         return [t for t in self.rules.topics if not wanted or t in wanted]
 
+    def alert_part(self, story: StoryView, sub: Subscriber, surge: bool = False) -> Part:
+        """The alert of `story` as `sub` reads it (its topics, language and layout)."""
+        message = compose.alert_text(
+            story, self.following(sub), self.rules, sub.lang, self.tz, surge, sub.format
+        )
+        return Part(message.text, message.story_ids, message.preview)
+
     def subscribe(
         self,
         chat_id: int,
@@ -137,6 +170,7 @@ class DeliveryService:
             daily_at=cadence.parse_hhmm(d.daily_at) or "07:00",
             lang=lang_or_default(lang, lang_or_default(d.default_lang)),
             now=self.clock.now(),
+            all_topics=not d.default_topics,  # "all" by default: new topics come too
         )
 
     # -- alerts and digests -----------------------------------------------------------------------
@@ -151,18 +185,18 @@ class DeliveryService:
         now = self.clock.now()
         queued = 0
         for sub in self.store.active_subscribers():
-            if sub.mode != "instant" or not compose.is_urgent(story, sub.topics, self.rules):
+            urgent = compose.is_urgent(story, self.following(sub), self.rules)
+            if sub.mode != "instant" or not urgent:
                 continue  # it waits for the digest
             if not self.store.undelivered(sub.chat_id, [story.id]):
                 continue
-            message = compose.alert_text(story, sub.topics, self.rules, sub.lang, self.tz)
             ids = self.store.enqueue(
                 sub.chat_id,
                 sub.thread_id,
                 "alert",
-                [Part(message.text, message.story_ids)],
+                [self.alert_part(story, sub)],
                 now=now,
-                not_before=cadence.release_time(_quiet(sub), now, self.tz),
+                not_before=cadence.release_time(sub.quiet, now, self.tz),
             )
             queued += bool(ids)
         if queued:
@@ -183,29 +217,29 @@ class DeliveryService:
             sub = subs.get(alert.chat_id)
             if sub is None:
                 continue
-            surge = not compose.is_urgent(story, sub.topics, self.rules)  # pushed as a surge
-            message = compose.alert_text(story, sub.topics, self.rules, sub.lang, self.tz, surge)
+            surge = not compose.is_urgent(story, self.following(sub), self.rules)  # a surge
+            part = self.alert_part(story, sub, surge)
             if alert.state == "pending":
-                changed += self.store.edits.rewrite_pending(alert.outbox_id, message.text)
+                changed += self.store.edits.rewrite_pending(alert.outbox_id, part.text)
             elif (
                 alert.state == "sent"
                 and alert.sent_at is not None
                 and (now - alert.sent_at).total_seconds() <= edit_s
             ):
-                self.store.edits.queue_edit(alert, message.text, now)
+                self.store.edits.queue_edit(alert, part.text, now)
                 changed += 1
         for sub in subs.values():
+            topics = self.following(sub)
             if (
                 sub.mode != "instant"
-                or compose.is_urgent(story, sub.topics, self.rules)
-                or not compose.surging(story, sub.topics, self.rules, now)
+                or compose.is_urgent(story, topics, self.rules)
+                or not compose.surging(story, topics, self.rules, now)
                 or not self.store.undelivered(sub.chat_id, [story.id])
             ):
                 continue
-            message = compose.alert_text(story, sub.topics, self.rules, sub.lang, self.tz, True)
             ids = self.store.enqueue(
-                sub.chat_id, sub.thread_id, "alert", [Part(message.text, message.story_ids)],
-                now=now, not_before=cadence.release_time(_quiet(sub), now, self.tz),
+                sub.chat_id, sub.thread_id, "alert", [self.alert_part(story, sub, True)],
+                now=now, not_before=cadence.release_time(sub.quiet, now, self.tz),
             )  # fmt: skip
             if ids:
                 changed += 1
@@ -217,11 +251,12 @@ class DeliveryService:
     # The runner may call it under either name.
     enqueue_story = on_new_story
 
-    def notify_admins(self, text: str) -> int:
-        """Queue an operator notice (a paused source, a refused rules edit) to every admin, or
-        to the terminal without a token, summarised and split under Telegram's limit (see
-        compose.notice_parts). Returns how many chats it was queued for."""
-        parts = [Part(body) for body in compose.notice_parts(text)]
+    def notify_admins(self, text: str, mark: str = "⚠️") -> int:
+        """Queue an operator notice (a paused source, a refused rules edit, rules fixed) to
+        every admin, or to the terminal without a token, its first line marked with `mark`,
+        summarised and split under Telegram's limit (see compose.notice_parts). Returns how
+        many chats it was queued for."""
+        parts = [Part(body) for body in compose.notice_parts(text, mark=mark)]
         chats = [TERMINAL_CHAT] if self.terminal else sorted(self.admins)
         now = self.clock.now()
         for chat in chats:
@@ -237,7 +272,7 @@ class DeliveryService:
         now = now or self.clock.now()
         done = 0
         for sub in self.store.active_subscribers():
-            if cadence.in_quiet(_quiet(sub), now, self.tz):
+            if cadence.in_quiet(sub.quiet, now, self.tz):
                 continue
             cadence_of = "daily" if sub.mode == "instant" else sub.mode
             if cadence.digest_due(cadence_of, sub.daily_at, sub.last_digest_at, now, self.tz):
@@ -252,12 +287,14 @@ class DeliveryService:
         now = now or self.clock.now()
         if self.stories is None:
             return []
-        topics = compose.followed(sub.topics, self.rules)
+        topics = self.following(sub)
         for _ in range(3):
-            candidates = self.stories.stories_since(now - self.lookback, topics)
+            candidates = self.stories.stories_since(
+                now - self.lookback, compose.followed(topics, self.rules)
+            )
             fresh = set(self.store.undelivered(sub.chat_id, [s.id for s in candidates]))
             parts = compose.digest_parts(
-                [s for s in candidates if s.id in fresh], sub.topics, self.rules, sub.lang, self.tz
+                [s for s in candidates if s.id in fresh], topics, self.rules, sub.lang, self.tz
             )
             if not parts:
                 self.store.set_last_digest(sub.chat_id, now)
@@ -288,6 +325,7 @@ class DeliveryService:
             sub = self.store.subscriber(TERMINAL_CHAT)
             if sub is None or not sub.active:
                 self.subscribe(TERMINAL_CHAT, "terminal", "terminal")
+        self.announce_topics()  # topics added while the service was stopped
         self.scheduler.add_job(
             self._digest_tick,
             "interval",
@@ -304,45 +342,9 @@ class DeliveryService:
             self.scheduler.start()
         if self.application is None:
             self.sender.start()
-        elif not await self._connect():
-            self._connecting = asyncio.create_task(self._keep_connecting(), name="telegram")
-
-    async def _connect(self) -> bool:
-        """One try at the Bot API; True when connected (the sender then starts)."""
-        from delivery.app import start_application  # PTB wiring, only with a token
-
-        try:
-            await start_application(self.application, self.poll_timeout_s)
-        except TokenRejected as exc:
-            self.telegram, self.telegram_error = "token rejected", str(exc)
-            raise
-        except DeliveryError as exc:
-            self.telegram, self.telegram_error = "unreachable", str(exc)
-            return False
-        self.telegram, self.telegram_error = "connected", ""
-        event("telegram", "delivery", state="connected")
-        self.sender.start()
-        return True
-
-    async def _keep_connecting(self) -> None:
-        """Try the Bot API again with exponential back-off until it answers."""
-        first, longest = self.connect_backoff_s
-        wait = first
-        while True:
-            event(
-                "telegram", "delivery", level=logging.WARNING, state="unreachable",
-                error=self.telegram_error, retry_in_s=wait,
-                queued=self.store.figures.pending_count(),
-            )  # fmt: skip
-            await asyncio.sleep(wait)
-            try:
-                if await self._connect():
-                    return
-            except TokenRejected as exc:  # nothing to try again until the token is fixed
-                event("telegram", "delivery", level=logging.ERROR, state="token rejected",
-                      error=str(exc))  # fmt: skip
-                return
-            wait = min(wait * 2, longest)
+        elif not await connection.connect(self):
+            retry = connection.keep_connecting(self)
+            self._connecting = asyncio.create_task(retry, name="telegram")
 
     async def stop(self) -> None:
         if self._connecting is not None:
@@ -364,12 +366,3 @@ class DeliveryService:
             self.run_digests()
         except Exception:  # the job must keep running next minute
             LOG.exception("digest job failed")
-
-
-def _quiet(sub: Subscriber) -> tuple[int, int] | None:
-    if sub.quiet_start is None or sub.quiet_end is None:
-        return None
-    return (sub.quiet_start, sub.quiet_end)
-
-
-quiet_of = _quiet

@@ -2,7 +2,8 @@
 
 The embedded default: `bot.py run` with no TELEGRAM_BOT_TOKEN delivers to one local subscriber,
 chat id 0, with the rules' delivery defaults. It cannot probe, so a message a crash left in
-flight is printed again (the terminal is the one place where a repeat is harmless).
+flight is printed again (the terminal is the one place where a repeat is harmless). It has no
+rate limits of Telegram's: the service gives it an unpaced sender (`delivery.pacing.Unpaced`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ class TerminalTransport:
         self._next_id = 0
 
     async def send(
-        self, chat_id: int, text: str, thread_id: int | None = None, markup: Any = None
+        self,
+        chat_id: int,
+        text: str,
+        thread_id: int | None = None,
+        markup: Any = None,
+        *,
+        preview: bool = False,
     ) -> int:
         self._next_id += 1
         rule = "─" * 60
@@ -31,8 +38,12 @@ class TerminalTransport:
         self.stream.flush()
         return self._next_id
 
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: Any = None) -> None:
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, markup: Any = None, *, preview: bool = False
+    ) -> None:
         await self.send(chat_id, text)
 
-    async def probe(self, chat_id: int, message_id: int, text: str) -> bool | None:
+    async def probe(
+        self, chat_id: int, message_id: int, text: str, *, preview: bool = False
+    ) -> bool | None:
         return None

@@ -64,24 +64,43 @@ class Unsure(SendError):
 
 
 class Transport(Protocol):
-    """Where messages go: Telegram, or the terminal."""
+    """Where messages go: Telegram, or the terminal. `preview`: show the link preview of the
+    message's first link (a full alert's headline); off otherwise."""
 
     can_probe: bool
 
     async def send(
-        self, chat_id: int, text: str, thread_id: int | None = None, markup: Any = None
+        self,
+        chat_id: int,
+        text: str,
+        thread_id: int | None = None,
+        markup: Any = None,
+        *,
+        preview: bool = False,
     ) -> int:
         """Send HTML `text`; return the new message id."""
         ...
 
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: Any = None) -> None:
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, markup: Any = None, *, preview: bool = False
+    ) -> None:
         """Replace the text (and keyboard) of one of our messages."""
         ...
 
-    async def probe(self, chat_id: int, message_id: int, text: str) -> bool | None:
+    async def probe(
+        self, chat_id: int, message_id: int, text: str, *, preview: bool = False
+    ) -> bool | None:
         """True when message `message_id` in the chat is ours and reads exactly `text`; False when
         it is someone else's; None when there is no message with that id."""
         ...
+
+
+def preview_options(preview: bool) -> LinkPreviewOptions:
+    """Telegram's link preview settings: off, or the first link's preview in its small form
+    under the text (an alert stays a few lines tall on a phone)."""
+    if not preview:
+        return LinkPreviewOptions(is_disabled=True)
+    return LinkPreviewOptions(is_disabled=False, prefer_small_media=True)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -126,7 +145,13 @@ class TelegramTransport:
         self.bot = bot
 
     async def send(
-        self, chat_id: int, text: str, thread_id: int | None = None, markup: Any = None
+        self,
+        chat_id: int,
+        text: str,
+        thread_id: int | None = None,
+        markup: Any = None,
+        *,
+        preview: bool = False,
     ) -> int:
         try:
             message = await self.bot.send_message(
@@ -134,19 +159,20 @@ class TelegramTransport:
                 text,
                 parse_mode=ParseMode.HTML,
                 message_thread_id=thread_id,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=preview_options(preview),
                 reply_markup=markup,
             )
         except BadRequest as exc:
             if thread_id is not None and "thread not found" in exc.message.lower():
-                return await self.send(chat_id, text, None, markup)  # the forum topic is gone
+                # the forum topic is gone
+                return await self.send(chat_id, text, None, markup, preview=preview)
             raise _translate(exc) from exc
         except TelegramError as exc:
             raise _translate(exc) from exc
         return message.message_id
 
     async def _edit_text(
-        self, chat_id: int, message_id: int, text: str, markup: Any = None
+        self, chat_id: int, message_id: int, text: str, markup: Any, preview: bool
     ) -> None:
         """The raw edit (Telegram errors as PTB raises them), shared by `edit` and `probe`."""
         await self.bot.edit_message_text(
@@ -154,13 +180,15 @@ class TelegramTransport:
             chat_id=chat_id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            link_preview_options=preview_options(preview),
             reply_markup=markup,
         )
 
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: Any = None) -> None:
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, markup: Any = None, *, preview: bool = False
+    ) -> None:
         try:
-            await self._edit_text(chat_id, message_id, text, markup)
+            await self._edit_text(chat_id, message_id, text, markup, preview)
         except BadRequest as exc:
             if _NOT_MODIFIED in exc.message.lower():
                 return
@@ -168,9 +196,11 @@ class TelegramTransport:
         except TelegramError as exc:
             raise _translate(exc) from exc
 
-    async def probe(self, chat_id: int, message_id: int, text: str) -> bool | None:
+    async def probe(
+        self, chat_id: int, message_id: int, text: str, *, preview: bool = False
+    ) -> bool | None:
         try:
-            await self._edit_text(chat_id, message_id, text)
+            await self._edit_text(chat_id, message_id, text, None, preview)
         except BadRequest as exc:
             lowered = exc.message.lower()
             if _NOT_MODIFIED in lowered:

@@ -2,8 +2,8 @@
 
 `Live` watches the rules file (content hash) and swaps valid edits into the running `Service`;
 a broken edit is logged and sent to the admins with its file:line:column errors, and the old
-rules keep running. With an address (`--http` or SAHELWATCH_HTTP) it also serves `/healthz` and
-`/metrics`.
+rules keep running (once a good edit is applied, the service tells the admins). With an
+address (`--http` or SAHELWATCH_HTTP) it also serves `/healthz` and `/metrics`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Live:
         self.service.applied_digest = digest
 
     async def _bad(self, errors: list[str]) -> None:
+        self.service.refused_edit = True  # the admins hear when good rules run again
         for line in errors:
             LOG.warning("rules edit refused: %s", line)
         text = "rules.yaml edit refused; the previous rules keep running:\n" + "\n".join(errors)

@@ -4,7 +4,8 @@
 for corruption at start, the HTTP client, the bot), builds the pipeline and the delivery service
 for the current rules, and implements the operator actions (pause, resume, reload, health) that
 bot commands and the live-reload watcher call. Rules are swapped in one step after they
-validate; a broken edit leaves the old rules running.
+validate; a broken edit leaves the old rules running, and once good rules are applied after a
+refused edit the admins are told the rules are running again.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class Service:
             self.rules, self.store, self.fetcher, self.sink, self.clock, parse_pool=self.parse_pool
         )
         self.applied_digest = file_digest(rules_path)
+        self.refused_edit = False  # an edit was refused, and no good rules came since
         self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
         self.last_success: datetime | None = None
         self.ready = False
@@ -220,6 +222,7 @@ class Service:
             rules = load_rules(self.rules_path)
         except RulesError as exc:
             errors = [str(issue) for issue in exc.issues]
+            self.refused_edit = True
             event("reload", "rules", ok=False, errors=len(errors), level=logging.WARNING)
             return errors
         self.apply(rules)
@@ -228,7 +231,7 @@ class Service:
 
     def apply(self, rules: Rules) -> None:
         """Swap in validated rules: matcher, delivery labels, fetch limits, story settings, and
-        the set of scheduled sources."""
+        the set of scheduled sources. After a refused edit, the admins are told."""
         http_of = partial(replace, parse_workers=None)  # what the HTTP client is built from
         if http_of(rules.fetch) != http_of(self.rules.fetch):
             old = self.client
@@ -246,6 +249,13 @@ class Service:
         if self.watch.sources or self.scheduler.running:
             self.watch.replace(rules.sources)
         event("reload", "rules", ok=True, topics=len(rules.topics), sources=len(rules.sources))
+        if self.refused_edit:
+            self.refused_edit = False
+            self.delivery.notify_admins(
+                f"{self.rules_path} is valid again: its rules are running now"
+                f" ({len(rules.topics)} topics, {len(rules.sources)} sources).",
+                mark="✅",
+            )
 
     def _later(self, job: Coroutine[None, None, None]) -> None:
         """Run a deferred clean-up (cancelled, so run at once, by `close`)."""

@@ -59,7 +59,7 @@ def queue_edit(
     now: datetime,
 ) -> int:
     """Queue an edit of the sent message of `alert` to `text` (replacing the text of an edit
-    of it still waiting); the edit's outbox id."""
+    of it still waiting), with the alert's link preview; the edit's outbox id."""
     with transaction(conn):
         row = conn.execute(
             "SELECT id FROM outbox WHERE edit_of = ? AND state = 'pending'", (alert.outbox_id,)
@@ -68,10 +68,12 @@ def queue_edit(
             conn.execute("UPDATE outbox SET text = ? WHERE id = ?", (text, row[0]))
             return int(row[0])
         cur = conn.execute(
-            "INSERT INTO outbox(chat_id, thread_id, kind, text, created_at, not_before, edit_of)"
-            " VALUES (?, ?, 'edit', ?, ?, ?, ?)",
-            (alert.chat_id, alert.thread_id, text, iso(now), iso(now), alert.outbox_id),
-        )
+            "INSERT INTO outbox(chat_id, thread_id, kind, text, created_at, not_before, edit_of,"
+            " preview) VALUES (?, ?, 'edit', ?, ?, ?, ?,"
+            " (SELECT preview FROM outbox WHERE id = ?))",
+            (alert.chat_id, alert.thread_id, text, iso(now), iso(now), alert.outbox_id,
+             alert.outbox_id),
+        )  # fmt: skip
         assert cur.lastrowid is not None  # an INSERT always sets it
         return cur.lastrowid
 

@@ -16,11 +16,11 @@ from storage.records import parse_iso
 SUB_COLS = (
     "chat_id, chat_type, title, thread_id, active, topics, mode, daily_at, quiet_start,"
     " quiet_end, lang, subscribed_at, updated_at, last_digest_at, last_message_id,"
-    " inactive_reason"
+    " inactive_reason, all_topics, format"
 )
 OUT_COLS = (
     "id, chat_id, thread_id, kind, batch, part, parts, text, story_ids, state, created_at,"
-    " not_before, attempts, prev_message_id, message_id, edit_of"
+    " not_before, attempts, prev_message_id, message_id, edit_of, preview"
 )
 
 
@@ -44,6 +44,15 @@ class Subscriber:
     last_digest_at: datetime | None
     last_message_id: int
     inactive_reason: str = ""
+    all_topics: bool = False  # follows every topic, those added later too (`topics` unread)
+    format: str = "full"  # the alert layout: full | short
+
+    @property
+    def quiet(self) -> tuple[int, int] | None:
+        """Quiet hours (start, end), or None."""
+        if self.quiet_start is None or self.quiet_end is None:
+            return None
+        return (self.quiet_start, self.quiet_end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +75,17 @@ class OutboxRow:
     prev_message_id: int | None
     message_id: int | None
     edit_of: int | None = None  # an edit: the outbox row whose message it rewrites
+    preview: bool = False  # sent with the link preview of its first link
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """A message to enqueue: its HTML and the stories it carries."""
+    """A message to enqueue: its HTML, the stories it carries, and whether Telegram shows the
+    preview of its first link."""
 
     text: str
     story_ids: tuple[int, ...] = ()
+    preview: bool = False
 
 
 def read_subscriber(row: Sequence[Any]) -> Subscriber:
@@ -97,6 +109,8 @@ def read_subscriber(row: Sequence[Any]) -> Subscriber:
         last_digest_at=parse_iso(row[13]),
         last_message_id=row[14],
         inactive_reason=row[15],
+        all_topics=bool(row[16]),
+        format=row[17],
     )
 
 
@@ -121,4 +135,5 @@ def read_outbox_row(row: Sequence[Any]) -> OutboxRow:
         prev_message_id=row[13],
         message_id=row[14],
         edit_of=row[15],
+        preview=bool(row[16]),
     )

@@ -12,20 +12,24 @@ from datetime import datetime
 
 from core.errors import StoreError
 from core.items import Item
-from core.story import StoryItemView, StoryView
+from core.story import SUMMARY_KEPT, StoryItemView, StoryView
 from storage.fts import fts_query
+from storage.fts import parse as parse_query
 from storage.records import SearchHit, StoredItem, StoryMember, iso, parse_iso
+from storage.snippets import snippet
 
 _STORY = (
     "SELECT id, rep_item_id, title, url, source, lang, published, first_seen, last_seen,"
     " sources, languages, entities FROM stories WHERE id = ?"
 )
 _STORY_ITEMS = (
-    "SELECT i.url, i.title, i.source, i.lang, i.published FROM story_items si"
+    "SELECT i.url, i.title, i.source, i.lang, i.published, substr(i.summary, 1, ?)"
+    " FROM story_items si"
     " JOIN items i ON i.id = si.item_id WHERE si.story_id = ?"
     " ORDER BY i.id = ? DESC, i.first_seen, i.id LIMIT ?"
 )
 MAX_VIEW_ITEMS = 50  # items listed in a StoryView: the representative, then the earliest
+SEARCH_SCAN = 400  # newest matching reports a search groups into stories
 
 
 def story_view(
@@ -47,9 +51,9 @@ def story_view(
     items: tuple[StoryItemView, ...] = ()
     if with_items:
         items = tuple(
-            StoryItemView(u, t, s, lg, parse_iso(p))
-            for u, t, s, lg, p in conn.execute(
-                _STORY_ITEMS, (sid, rep if rep is not None else -1, MAX_VIEW_ITEMS)
+            StoryItemView(u, t, s, lg, parse_iso(p), summary or "")
+            for u, t, s, lg, p, summary in conn.execute(
+                _STORY_ITEMS, (SUMMARY_KEPT, sid, rep if rep is not None else -1, MAX_VIEW_ITEMS)
             )
         )
     first = parse_iso(first_seen)
@@ -121,30 +125,48 @@ def iter_stories(
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[SearchHit]:
-    """Items whose normalised title or body hold every term of `query`, newest first."""
-    expr = fts_query(query)
+    """Stories with reports that match `query` (storage.fts: words, "phrases", OR, -word),
+    newest first, each once: its newest matching report, every outlet of the story, and a
+    snippet of that report's original text. Reads at most SEARCH_SCAN matching reports."""
+    parsed = parse_query(query)
+    expr = fts_query(parsed)
     if not expr:
         return []
-    sql = (
-        "SELECT f.rowid, snippet(items_fts, -1, '[', ']', '…', 16), bm25(items_fts),"
-        " i.title, i.url, i.source, i.lang, i.published, i.first_seen, si.story_id"
-        " FROM items_fts f JOIN items i ON i.id = f.rowid"
-        " LEFT JOIN story_items si ON si.item_id = i.id"
-        " WHERE items_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?"
-    )
     try:
-        rows = conn.execute(sql, (expr, limit)).fetchall()
+        rows = conn.execute(
+            "SELECT f.rowid, coalesce(s.merged_into, si.story_id) FROM items_fts f"
+            " LEFT JOIN story_items si ON si.item_id = f.rowid"
+            " LEFT JOIN stories s ON s.id = si.story_id"
+            " WHERE items_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+            (expr, max(limit * 20, SEARCH_SCAN)),
+        ).fetchall()
     except sqlite3.Error as exc:
         raise StoreError(f"search failed for {query!r}: {exc}") from exc
+    best: dict[int, tuple[int, int | None, int]] = {}  # story key -> (item, story, reports)
+    for item_id, story_id in rows:
+        key = story_id if story_id is not None else -item_id
+        item, sid, count = best.get(key, (item_id, story_id, 0))
+        best[key] = (item, sid, count + 1)
     hits = []
-    for item_id, snippet, rank, title, url, source, lang, published, first_seen, sid in rows:
+    for item_id, story_id, count in list(best.values())[:limit]:
+        row = conn.execute(
+            "SELECT title, url, source, lang, published, first_seen, summary, text FROM items"
+            " WHERE id = ?",
+            (item_id,),
+        ).fetchone()
+        if row is None:
+            continue
+        title, url, source, lang, published, first_seen, summary, body = row
+        outlets = conn.execute("SELECT sources FROM stories WHERE id = ?", (story_id,)).fetchone()
         first = parse_iso(first_seen)
         assert first is not None  # NOT NULL column
         hits.append(
             SearchHit(
-                item_id, sid, title, url, source, lang, parse_iso(published), first, snippet, rank
+                item_id, story_id, title, url, source, lang, parse_iso(published), first,
+                snippet(body or summary, parsed), tuple(json.loads(outlets[0])) if outlets else (),
+                count,
             )
-        )
+        )  # fmt: skip
     return hits
 
 

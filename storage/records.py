@@ -77,6 +77,10 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One story found by a search: its newest matching report (`item_id`, title, link,
+    outlet), every outlet of the story (`sources`), how many of the reports looked at matched
+    (`reports`), and a snippet of the report's original text as (text, matched) spans."""
+
     item_id: int
     story_id: int | None
     title: str
@@ -85,8 +89,9 @@ class SearchHit:
     lang: str
     published: datetime | None
     first_seen: datetime
-    snippet: str
-    rank: float
+    snippet: tuple[tuple[str, bool], ...]
+    sources: tuple[str, ...] = ()
+    reports: int = 1
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 from hashlib import blake2b
 
 from core.items import Item
-from core.story import StoryItemView, StoryView
+from core.story import SUMMARY_KEPT, StoryItemView, StoryView
 from core.text import normalize
 from matching.result import MatchResult
 from storage.records import iso, iso_or_none, parse_iso
@@ -88,7 +88,11 @@ def new_story_view(story_id: int, item: Item, match: MatchResult, now: datetime)
         entities=tuple(match.entities),
         sources=(item.source,),
         languages=(item.lang,) if item.lang else (),
-        items=(StoryItemView(item.url, item.title, item.source, item.lang, published),),
+        items=(
+            StoryItemView(
+                item.url, item.title, item.source, item.lang, published, item.summary[:SUMMARY_KEPT]
+            ),
+        ),
     )
 
 

@@ -3,8 +3,11 @@
 It speaks the real wire format PTB uses (`POST /bot<token>/<method>` with form-encoded or JSON
 parameters; answers `{"ok": true, "result": ...}` or `{"ok": false, "error_code": ...,
 "description": ..., "parameters": {...}}`) for getMe, getUpdates (long polling over updates the
-test injects), sendMessage, editMessageText, answerCallbackQuery, setMyCommands, deleteWebhook,
-getWebhookInfo, close. It records what was sent and can misbehave as Telegram does:
+test injects), sendMessage, editMessageText, answerCallbackQuery, setMyCommands (recorded per
+language_code in `commands`), getChatMember (statuses set with `set_member`), deleteWebhook,
+getWebhookInfo, close. Chats, members and the updates a test injects (messages, button taps,
+the bot removed, a group upgraded) are in tests/fakebot_chats.py; Telegram's HTML parse mode in
+tests/fakebot_html.py. It records what was sent and can misbehave as Telegram does:
 
 - HTML parse mode is validated (allowed tags only, balanced, known entities, 4,096 characters
   after parsing) and refused with 400 "Bad Request: can't parse entities: ...";
@@ -24,144 +27,23 @@ clock its Pacer runs on, so both sides agree on time without waiting for it.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-BOT_ID = 7000001
-BOT_USERNAME = "sahel_test_bot"
-_STR_FIELDS = {"text", "parse_mode", "callback_query_id", "data", "caption", "url", "chat_id"}
-_TAGS = {
-    "b": (),
-    "strong": (),
-    "i": (),
-    "em": (),
-    "u": (),
-    "ins": (),
-    "s": (),
-    "strike": (),
-    "del": (),
-    "tg-spoiler": (),
-    "span": ("class",),
-    "a": ("href",),
-    "code": ("class",),
-    "pre": (),
-    "blockquote": ("expandable",),
-    "tg-emoji": ("emoji-id",),
-}
-_TAG = re.compile(
-    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
+from tests.fakebot_chats import (
+    ChatState,
+    ChatUpdates,
+    Sent,
+    bot_user,
+    member_json,
 )
-_ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
-_NAMED = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"'}
-
-
-class ParseEntitiesError(Exception):
-    pass
-
-
-def parse_html(html: str) -> str:
-    """Telegram's HTML parse mode: the plain text, or ParseEntitiesError as Telegram words it."""
-    out: list[str] = []
-    stack: list[str] = []
-    i = 0
-    raw = html.encode("utf-8")
-
-    def offset(pos: int) -> int:
-        return len(html[:pos].encode("utf-8"))
-
-    while i < len(html):
-        ch = html[i]
-        if ch == "<":
-            m = _TAG.match(html, i)
-            if m is None:
-                raise ParseEntitiesError(f"Unsupported start tag at byte offset {offset(i)}")
-            closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
-            if name not in _TAGS:
-                raise ParseEntitiesError(
-                    f'Unsupported start tag "{name}" at byte offset {offset(i)}'
-                )
-            if closing:
-                if not stack:
-                    raise ParseEntitiesError(f"Unexpected end tag at byte offset {offset(i)}")
-                if stack[-1] != name:
-                    raise ParseEntitiesError(
-                        f'Unmatched end tag at byte offset {offset(i)}, expected "</{stack[-1]}>",'
-                        f' found "</{name}>"'
-                    )
-                stack.pop()
-            else:
-                for attr, _value in _ATTR.findall(attrs):
-                    if attr.lower() not in _TAGS[name]:
-                        raise ParseEntitiesError(
-                            f'Unsupported attribute "{attr}" of tag "{name}" at byte offset {offset(i)}'
-                        )
-                if name == "a" and "href" not in attrs:
-                    raise ParseEntitiesError('Tag "a" must have attribute "href"')
-                stack.append(name)
-            i = m.end()
-        elif ch == "&":
-            m = _ENTITY.match(html, i)
-            if m is None:
-                raise ParseEntitiesError(f"Character entity expected at byte offset {offset(i)}")
-            token = m.group(0)
-            if token in _NAMED:
-                out.append(_NAMED[token])
-            elif token.startswith("&#x"):
-                out.append(chr(int(token[3:-1], 16)))
-            else:
-                out.append(chr(int(token[2:-1])))
-            i = m.end()
-        elif ch == ">":
-            out.append(ch)  # Telegram accepts a bare ">"
-            i += 1
-        else:
-            out.append(ch)
-            i += 1
-    if stack:
-        raise ParseEntitiesError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
-    del raw
-    return "".join(out)
-
-
-def utf16_len(s: str) -> int:
-    return len(s.encode("utf-16-le")) // 2
-
-
-@dataclass
-class Sent:
-    """A message the server accepted."""
-
-    chat_id: int
-    message_id: int
-    text: str  # as sent (HTML)
-    plain: str
-    thread_id: int | None
-    at: float
-    reply_markup: Any = None
-
-
-@dataclass
-class _Chat:
-    type: str = "private"
-    next_id: int = 1
-    messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> {bot, text, markup}
-    tokens: float = 5.0
-    stamp: float = 0.0
-    window: deque[float] = field(default_factory=deque)
-    storm_left: int = 0
-    storm_after: int = 0
-    hold_until: float = 0.0
+from tests.fakebot_html import ParseEntitiesError, parse_html, utf16_len
+from tests.fakebot_http import make_handler
 
 
 class TelegramError(Exception):
@@ -172,7 +54,7 @@ class TelegramError(Exception):
         self.parameters = parameters
 
 
-class FakeBotAPI:
+class FakeBotAPI(ChatUpdates):
     """The server and its state. Use as a context manager, or start()/stop()."""
 
     def __init__(
@@ -189,10 +71,11 @@ class FakeBotAPI:
         self.lock = threading.Condition()
         self.updates: list[dict[str, Any]] = []
         self._next_update = 1
-        self.chats: dict[int, _Chat] = {}
+        self.chats: dict[int, ChatState] = {}
         self.sent: list[Sent] = []
         self.edits: list[tuple[int, int, str]] = []
         self.calls: list[tuple[str, dict[str, Any], int]] = []
+        self.commands: dict[str, list[tuple[str, str]]] = {}  # language_code -> the menu
         self.count_429 = 0
         self.count_403 = 0
         self.count_400 = 0
@@ -205,7 +88,7 @@ class FakeBotAPI:
         self._hang_at: int | None = None
         self._accepted = 0
         self._stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -236,12 +119,12 @@ class FakeBotAPI:
 
     # -- test controls --------------------------------------------------------------------------
 
-    def chat(self, chat_id: int, chat_type: str | None = None) -> _Chat:
+    def chat(self, chat_id: int, chat_type: str | None = None) -> ChatState:
         with self.lock:
             state = self.chats.get(chat_id)
             if state is None:
                 kind = chat_type or ("private" if chat_id > 0 else "supergroup")
-                state = self.chats[chat_id] = _Chat(type=kind, stamp=self.clock())
+                state = self.chats[chat_id] = ChatState(type=kind, stamp=self.clock())
             elif chat_type:
                 state.type = chat_type
             return state
@@ -265,80 +148,6 @@ class FakeBotAPI:
     def hang_on_send(self, n: int) -> None:
         with self.lock:
             self._hang_at = n
-
-    def user_message(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        user_id: int | None = None,
-        chat_type: str | None = None,
-        title: str = "",
-        thread_id: int | None = None,
-        language_code: str = "en",
-    ) -> dict[str, Any]:
-        """A message from a user (or a channel post when chat_type is "channel"), as an update."""
-        state = self.chat(chat_id, chat_type)
-        with self.lock:
-            message_id = state.next_id
-            state.next_id += 1
-            state.messages[message_id] = {"bot": False, "text": text}
-            chat: dict[str, Any] = {"id": chat_id, "type": state.type}
-            if state.type == "private":
-                chat["first_name"] = "Tester"
-            else:
-                chat["title"] = title or f"Chat {chat_id}"
-            if state.type == "supergroup" and thread_id is not None:
-                chat["is_forum"] = True
-            msg: dict[str, Any] = {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": chat,
-                "text": text,
-            }
-            if state.type != "channel":
-                uid = user_id if user_id is not None else chat_id
-                msg["from"] = {
-                    "id": uid,
-                    "is_bot": False,
-                    "first_name": "Tester",
-                    "language_code": language_code,
-                }
-            else:
-                msg["sender_chat"] = chat
-            if thread_id is not None:
-                msg["message_thread_id"] = thread_id
-                msg["is_topic_message"] = True
-            if text.startswith("/"):
-                command = text.split()[0]
-                msg["entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-                ]
-            kind = "channel_post" if state.type == "channel" else "message"
-        return self._push({kind: msg})
-
-    def press(
-        self, chat_id: int, message_id: int, data: str, user_id: int | None = None
-    ) -> dict[str, Any]:
-        """A tap on an inline button of one of the bot's messages."""
-        state = self.chat(chat_id)
-        with self.lock:
-            stored = state.messages[message_id]
-            uid = user_id if user_id is not None else chat_id
-            query = {
-                "id": f"cq{message_id}-{len(self.calls)}",
-                "from": {"id": uid, "is_bot": False, "first_name": "Tester"},
-                "chat_instance": f"ci{chat_id}",
-                "data": data,
-                "message": {
-                    "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": state.type, "first_name": "Tester"},
-                    "from": self._bot_user(),
-                    "text": stored["plain"],
-                },
-            }
-        return self._push({"callback_query": query})
 
     def messages_to(self, chat_id: int) -> list[Sent]:
         with self.lock:
@@ -369,64 +178,6 @@ class FakeBotAPI:
             self.lock.notify_all()
         return update
 
-    @staticmethod
-    def _bot_user() -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "Sahel Test", "username": BOT_USERNAME}
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._serve(parse_qs(urlsplit(self.path).query))
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                kind = self.headers.get("Content-Type", "")
-                if "application/json" in kind:
-                    params = json.loads(body or b"{}")
-                    self._serve({k: [v] for k, v in params.items()}, decoded=True)
-                else:
-                    self._serve(parse_qs(body.decode("utf-8"), keep_blank_values=True))
-
-            def _serve(self, raw: dict[str, list[Any]], decoded: bool = False) -> None:
-                path = urlsplit(self.path).path
-                if path == "/_fake/report":  # the test's view when the server runs in a process
-                    return self._reply(200, api.report())
-                m = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
-                if m is None:
-                    return self._reply(
-                        404, {"ok": False, "error_code": 404, "description": "Not Found"}
-                    )
-                if m.group(1) != api.token:
-                    return self._reply(
-                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
-                    )
-                params = {k: v[-1] if decoded else _decode(k, v[-1]) for k, v in raw.items()}
-                status, payload = api.dispatch(m.group(2), params)
-                if payload is None:  # hang: never answer
-                    api._stopping.wait()
-                    return None
-                return self._reply(status, payload)
-
-            def _reply(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                # the client may have gone away (killed, or shut down mid-poll)
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(data)
-
-        return Handler
-
     def dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
         try:
             handler = getattr(self, f"_m_{method}", None)
@@ -456,7 +207,7 @@ class FakeBotAPI:
 
     def _m_getMe(self, p: dict[str, Any]) -> Any:
         return {
-            **self._bot_user(),
+            **bot_user(),
             "can_join_groups": True,
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
@@ -469,7 +220,17 @@ class FakeBotAPI:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
 
     def _m_setMyCommands(self, p: dict[str, Any]) -> Any:
+        with self.lock:
+            self.commands[str(p.get("language_code") or "")] = [
+                (c["command"], c["description"]) for c in p.get("commands") or []
+            ]
         return True
+
+    def _m_getChatMember(self, p: dict[str, Any]) -> Any:
+        chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
+        if chat_id not in self.chats:
+            raise TelegramError(400, "Bad Request: chat not found")
+        return member_json(user_id, self.member_status(chat_id, user_id))
 
     def _m_close(self, p: dict[str, Any]) -> Any:
         return True
@@ -492,7 +253,7 @@ class FakeBotAPI:
                     return []
                 self.lock.wait(left)
 
-    def _target(self, p: dict[str, Any]) -> tuple[int, _Chat]:
+    def _target(self, p: dict[str, Any]) -> tuple[int, ChatState]:
         chat_id = int(p["chat_id"])
         with self.lock:
             if chat_id in self.blocked:
@@ -520,7 +281,7 @@ class FakeBotAPI:
             raise TelegramError(400, "Bad Request: message is too long")
         return plain
 
-    def _limits(self, chat_id: int, state: _Chat, now: float) -> None:
+    def _limits(self, chat_id: int, state: ChatState, now: float) -> None:
         """429 when a send breaks a storm, a hold, or (enforcing) Telegram's limits."""
         if state.hold_until > now:
             raise _too_many(state.hold_until - now)
@@ -563,8 +324,9 @@ class FakeBotAPI:
                 "plain": plain,
                 "markup": markup,
             }
+            preview = p.get("link_preview_options")
             self.sent.append(
-                Sent(chat_id, message_id, p["text"], plain, thread, self.clock(), markup)
+                Sent(chat_id, message_id, p["text"], plain, thread, self.clock(), markup, preview)
             )
             self._accepted += 1
             hang = self._hang_at is not None and self._accepted == self._hang_at
@@ -575,7 +337,7 @@ class FakeBotAPI:
             "message_id": message_id,
             "date": int(time.time()),
             "chat": chat,
-            "from": self._bot_user(),
+            "from": bot_user(),
             "text": plain,
         }
         if thread is not None:
@@ -610,12 +372,13 @@ class FakeBotAPI:
             "date": int(time.time()),
             "edit_date": int(time.time()),
             "chat": chat,
-            "from": self._bot_user(),
+            "from": bot_user(),
             "text": plain,
         }
 
 
 _HANG = object()
+__all__ = ["FakeBotAPI", "ParseEntitiesError", "Sent", "TelegramError", "parse_html", "utf16_len"]
 
 
 def _too_many(seconds: float) -> TelegramError:
@@ -623,19 +386,7 @@ def _too_many(seconds: float) -> TelegramError:
     return TelegramError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 
 
-def _decode(key: str, value: str) -> Any:
-    """PTB form-encodes strings as they are and everything else as JSON."""
-    if key in _STR_FIELDS:
-        if key == "chat_id" and re.fullmatch(r"-?\d+", value):
-            return int(value)
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-if __name__ == "__main__":  # a standalone server: python tests/fakebotapi.py [--enforce-limits]
+if __name__ == "__main__":  # a standalone server: python -m tests.fakebotapi [--enforce-limits]
     import sys
 
     with FakeBotAPI(enforce_limits="--enforce-limits" in sys.argv) as api:

@@ -109,6 +109,19 @@ def test_search_prints_hits_and_survives_fts_syntax(
     assert "no stored report matches" in capsys.readouterr().out
 
 
+def test_search_has_the_bots_or_and_not(state: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line searches as /search does (issue 14, point 7): OR, -word, phrases."""
+    st = str(state / "state")
+    assert run(["search", "--state", st, "Wagner OR Traoré"]) == 0
+    out = capsys.readouterr().out
+    assert "Wagner cède la place" in out and "Saddam Haftar reçu" in out
+    assert run(["search", "--state", st, "Haftar -Traore"]) == 0
+    assert "no stored report matches" in capsys.readouterr().out
+    assert run(["search", "--state", st, '"cède la place" -Haftar']) == 0
+    out = capsys.readouterr().out
+    assert out.count("https://") == 1 and "lemonde.fr" in out
+
+
 def test_backtest_reports_new_and_lost_matches(
     state: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -86,7 +86,9 @@ def test_instant_mode_alerts_urgent_topics_and_digests_the_rest_daily(tmp_path: 
     service, stories, clock, _out = make(tmp_path, "instant")
     service.subscribe(1, "private")
     service.subscribe(2, "private")
-    service.store.update_settings(2, clock.now(), topics=["russia_military_africa"])
+    service.store.update_settings(
+        2, clock.now(), topics=["russia_military_africa"], all_topics=False
+    )
     urgent = story(1, "Wagner convoy", topics=URGENT, at=NOON)
     calm = story(2, "Haftar visit", at=NOON)
     stories.add(urgent, calm)
@@ -129,8 +131,8 @@ async def test_terminal_service_without_token(tmp_path: Path) -> None:
         stories.add(s)
         assert service.on_new_story(s) == 1
         assert await service.sender.drain(10)
-        assert "Alert · Russian military in Africa" in out.getvalue()
-        assert "Wagner & Africa Corps" in out.getvalue()
+        assert "🔴 Wagner & Africa Corps" in out.getvalue()
+        assert "Outlet A · " in out.getvalue() and "UTC · #russia_military_africa" in out.getvalue()
     finally:
         await service.stop()
     assert scheduler.get_job(DIGEST_JOB) is None

@@ -113,6 +113,8 @@ class Hit:
     source: str
     published: datetime | None
     first_seen: datetime
+    sources: tuple[str, ...] = ()
+    snippet: tuple[tuple[str, bool], ...] = ()
 
 
 class MemoryStories:
@@ -154,7 +156,7 @@ class MemoryStories:
     def search(self, query: str, limit: int = 10) -> list[Hit]:
         q = query.lower()
         return [
-            Hit(s.title, s.url, s.source, s.published, s.first_seen)
+            Hit(s.title, s.url, s.source, s.published, s.first_seen, s.sources)
             for s in self.items.values()
             if q in s.title.lower()
         ][:limit]
@@ -205,24 +207,40 @@ class Counted:
         self.can_probe = inner.can_probe
 
     async def send(
-        self, chat_id: int, text: str, thread_id: int | None = None, markup: object = None
+        self,
+        chat_id: int,
+        text: str,
+        thread_id: int | None = None,
+        markup: object = None,
+        *,
+        preview: bool = False,
     ) -> int:
         self.sim.in_flight += 1
         try:
-            return await self.inner.send(chat_id, text, thread_id, markup)
+            return await self.inner.send(chat_id, text, thread_id, markup, preview=preview)
         finally:
             self.sim.in_flight -= 1
 
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: object = None) -> None:
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: object = None,
+        *,
+        preview: bool = False,
+    ) -> None:
         self.sim.in_flight += 1
         try:
-            await self.inner.edit(chat_id, message_id, text, markup)
+            await self.inner.edit(chat_id, message_id, text, markup, preview=preview)
         finally:
             self.sim.in_flight -= 1
 
-    async def probe(self, chat_id: int, message_id: int, text: str) -> bool | None:
+    async def probe(
+        self, chat_id: int, message_id: int, text: str, *, preview: bool = False
+    ) -> bool | None:
         self.sim.in_flight += 1
         try:
-            return await self.inner.probe(chat_id, message_id, text)
+            return await self.inner.probe(chat_id, message_id, text, preview=preview)
         finally:
             self.sim.in_flight -= 1

@@ -205,8 +205,32 @@ def test_search_applies_arabic_normalisation_and_survives_fts_syntax(store: Stor
     assert store.search('"haftar recu"')[0].title == fr.title
     for hostile in ["haftar AND (", "NEAR(", '"', "-", "title:x", "*", "^a", "OR"]:
         store.search(hostile)  # must not raise
-    hit = store.search("traore")[0]
-    assert hit.story_id is not None and "[traore]" in hit.snippet
+    hit = store.search("ابراهيم")[0]  # the snippet is the report's own text: إ as written
+    assert hit.story_id is not None and ("إبراهيم", True) in hit.snippet
+
+
+def test_search_gives_each_story_once_with_its_outlets(store: Store) -> None:
+    """Issue 14, point 7: one story reported three times is one result, naming its outlets;
+    OR and -word work the same for the command line and the bot (both read Store.search)."""
+    title = "Saddam Haftar reçu par Traoré à Ouagadougou"
+    copies = [
+        Item(
+            "RFI", "https://rfi.fr/1", "1", title, summary="Le maréchal Haftar a reçu...", lang="fr"
+        ),
+        Item("France 24", "https://f24.fr/1", "1", title + " ce samedi", lang="fr"),
+        Item("Le Monde", "https://lemonde.fr/1", "1", title + " samedi", lang="fr"),
+    ]
+    stories = {store.ingest(it, nothing(it), {}).story_id for it in copies}
+    assert len(stories) == 1  # copies of one report: one story
+    other = Item("BBC", "https://bbc.co.uk/1", "1", "Drone strike near Tripoli", lang="en")
+    store.ingest(other, nothing(other), {})
+
+    [hit] = store.search("haftar")
+    assert hit.story_id in stories and hit.reports == 3
+    assert set(hit.sources) == {"RFI", "France 24", "Le Monde"}
+    assert len(store.search("haftar OR tripoli")) == 2
+    assert store.search("haftar -ouagadougou") == []
+    assert [h.source for h in store.search("tripoli -haftar")] == ["BBC"]
 
 
 def test_health_round_trip(store: Store) -> None:

@@ -24,6 +24,7 @@ from matching.compile import key_forms
 from matching.engine import Matcher
 from matching.result import MatchResult
 from storage.db import open_state
+from storage.fts import fts_query
 from storage.store import Store
 from stories.terms import stem, terms
 
@@ -194,7 +195,13 @@ def test_every_form_the_matcher_recognises_is_found_by_a_search_for_the_spelling
     assert n == len(cases) * (1 + len(PROCLITICS))
     missed = {}
     for (eid, spelling), ids in expected.items():
-        found = {h.item_id for h in store.search(spelling, limit=100_000)}
+        # the reports the search's own query finds (a search answers one result per story)
+        found = {
+            row[0]
+            for row in store.conn.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ?", (fts_query(spelling),)
+            )
+        }
         lost = sorted(words for item_id, words in ids.items() if item_id not in found)
         if lost:
             missed[f"{eid}: {spelling}"] = lost
@@ -275,7 +282,12 @@ def test_search_for_the_army_finds_wa_li_l_jaysh_and_not_li_al_jaysh(tmp_path: P
                 published=T0,
             )
             ids[word] = store.ingest(item, matcher.match_item(item), rules.entity_kinds()).item_id
-        found = {h.item_id for h in store.search("الجيش")}
+        found = {
+            row[0]
+            for row in store.conn.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ?", (fts_query("الجيش"),)
+            )
+        }  # the reports the search's query finds (a search answers one result per story)
         assert ids["وللجيش"] in found and ids["للجيش"] in found
         assert ids["لالجيش"] not in found
     finally:
@@ -286,12 +298,11 @@ def test_every_unambiguous_alias_counts_its_entity_on_its_own(rules: Rules) -> N
     """An alias listed under `aliases` (not `ambiguous`) needs no corroboration: a report that
     names the entity only by it counts the entity (and a search for it finds the report).
 
-    Fails today: `matching.engine.Matcher._scan` keeps one hit per (entity, start word): the
-    first the automaton reports, which is the shortest key ending first. Where an ambiguous
-    spelling of the same entity begins a longer unambiguous alias (Wagner / Wagner Group,
-    القيادة العامة / القيادة العامة للقوات المسلحة, طرابلس / طرابلس الغرب), the longer alias is
-    dropped as "the same thing found twice", the ambiguous hit stays, and without another
-    entity to corroborate it the entity is not counted."""
+    It failed before issue 15's fix: the matcher kept one hit per (entity, start word), the
+    first the automaton reported, the shortest key ending first. Where an ambiguous spelling of
+    the same entity begins a longer unambiguous alias (Wagner / Wagner Group, القيادة العامة /
+    القيادة العامة للقوات المسلحة, طرابلس / طرابلس الغرب), the longer alias was dropped as "the
+    same thing found twice", and without corroboration the entity was not counted."""
     matcher = Matcher.from_rules(rules)
     missed = []
     for entity in rules.entities.values():

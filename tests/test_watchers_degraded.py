@@ -13,7 +13,7 @@ import pytest
 from config.model import Fetch, Source
 from core.clock import FixedClock
 from core.health import PollOutcome, SourceHealth
-from delivery.render import health_table
+from delivery.render import health_lines
 from storage.db import open_state
 from storage.store import Store
 from tests.feedserver import FeedServer
@@ -121,7 +121,7 @@ def test_the_store_keeps_the_reason(store: Store) -> None:
 
 
 def test_sources_command_in_telegram_shows_degraded_sources() -> None:
-    table = health_table(
+    table = health_lines(
         {
             "Fine": SourceHealth("Fine", last_success=T0, items_seen=5),
             "Cut": SourceHealth(
@@ -131,7 +131,7 @@ def test_sources_command_in_telegram_shows_degraded_sources() -> None:
         },
         ZoneInfo("UTC"),
     )
-    lines = [line.replace("\u2068", "").replace("\u2069", "") for line in table.splitlines()]
+    lines = [line.replace("\u2068", "").replace("\u2069", "") for line in table]
     assert lines[0].startswith("⚠️ <b>Down</b>") and "HTTP 500" in lines[0]
     assert lines[1] == (
         "🟡 <b>Cut</b> · ok 13/08 04:00 · fail 0 · items 0 · degraded: ill-formed feed &lt;x&gt;"
