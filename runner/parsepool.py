@@ -22,7 +22,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -101,7 +101,9 @@ class ParsePool(Executor):
         self.breaks_before_threads = breaks_before_threads
         self._breaks: deque[float] = deque(maxlen=breaks_before_threads)
         self._threads_until = 0.0
-        self._retired: list[ProcessPoolExecutor] = []  # shut down without waiting: see join()
+        # the worker tables of pools shut down without waiting (see join()): a pool forgets its
+        # workers as soon as it is shut down, so the table is kept from before
+        self._retired: list[Mapping[int, BaseProcess]] = []
         self._closed = False
         self._rules: tuple[Rules | None, int] = (None, 0)  # the workers' rules, generation
         self._lock = threading.Lock()
@@ -166,9 +168,9 @@ class ParsePool(Executor):
         start a new one. Pools retired before whose workers have all left are forgotten."""
         with self._lock:
             pool, self._pool = self._pool, None
-            self._retired = [p for p in self._retired if _alive(p)]
+            self._retired = [t for t in self._retired if _alive(t)]
             if pool is not None:
-                self._retired.append(pool)
+                self._retired.append(_workers(pool))
         if pool is not None:
             pool.shutdown(wait=False)
 
@@ -210,7 +212,7 @@ class ParsePool(Executor):
             pool, self._pool = self._pool, None
             threads, self._threads = self._threads, None
             if pool is not None:
-                self._retired.append(pool)
+                self._retired.append(_workers(pool))
         for executor in (pool, threads):
             if executor is not None:
                 executor.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -222,8 +224,8 @@ class ParsePool(Executor):
         end = time.monotonic() + timeout
         with self._lock:
             retired, self._retired = self._retired, []
-        for executor in retired:
-            for worker in _workers(executor):
+        for table in retired:
+            for worker in list(table.values()):
                 worker.join(max(0.0, end - time.monotonic()))
                 if worker.is_alive():
                     worker.terminate()
@@ -237,9 +239,10 @@ class RulesAware(Protocol):
     def use_rules(self, rules: Rules, generation: int) -> None: ...
 
 
-def _workers(pool: ProcessPoolExecutor) -> list[BaseProcess]:
+def _workers(pool: ProcessPoolExecutor) -> Mapping[int, BaseProcess]:
+    """The pool's live table of workers by pid (its manager drops a worker that leaves)."""
     # ProcessPoolExecutor has no public list of its workers before Python 3.14
-    return list((pool._processes or {}).values())
+    return pool._processes if pool._processes is not None else {}
 
 
 def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
@@ -255,8 +258,8 @@ def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
         fcntl.fcntl(reader.fileno(), setpipe, RESULT_PIPE_BYTES)
 
 
-def _alive(pool: ProcessPoolExecutor) -> bool:
-    return any(w.is_alive() for w in _workers(pool))
+def _alive(table: Mapping[int, BaseProcess]) -> bool:
+    return any(w.is_alive() for w in list(table.values()))
 
 
 def _cancelled() -> Future[T]:
