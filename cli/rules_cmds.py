@@ -18,10 +18,18 @@ def register(sub: Any) -> None:
         "check",
         "validate the rules file",
         run_check,
-        "Validate the rules file. Exit 0 when valid; otherwise print every problem as\n"
-        "FILE:LINE:COLUMN: message, one a line, and exit 1.",
+        "Validate the rules file. Every problem is printed at once, one a line, as\n"
+        "FILE:LINE:COLUMN: message (YAML syntax errors in plain words, going on past an\n"
+        "indentation slip). What is valid but likely not meant is printed as\n"
+        "FILE:LINE:COLUMN: warning: message: a language the monitor does not know (fe: for\n"
+        "fr:), a number or a duration written as text or without a unit, a source polled more\n"
+        "often than fetch: min_every, a file source whose path does not exist, a not_in phrase\n"
+        "holding none of its entity's spellings, a spelling that looks like a regular\n"
+        "expression, the same spelling under two entities. Exit 0 when valid (even with\n"
+        "warnings, unless --strict), 1 when not.",
     )
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when valid")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     explain = add_command(
         sub,
         "explain",
@@ -47,10 +55,21 @@ def register(sub: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    rules = rules_or_exit(args)
-    if rules is None:
+    from config import load_rules
+    from core.errors import RulesError
+
+    try:
+        rules = load_rules(args.rules)
+    except RulesError as exc:
+        for issue in sorted([*exc.issues, *exc.warnings], key=lambda i: (i.line, i.column)):
+            print(issue, file=sys.stderr)
+        return 1
+    for warning in rules.warnings:
+        print(warning, file=sys.stderr)
+    if rules.warnings and args.strict:
         return 1
     if not args.quiet:
+        warned = f", {len(rules.warnings)} warnings" if rules.warnings else ""
         aliases = sum(
             len(v)
             for e in rules.entities.values()
@@ -58,7 +77,7 @@ def run_check(args: argparse.Namespace) -> int:
         )
         print(
             f"{args.rules}: OK: {len(rules.entities)} entities ({aliases} spellings), "
-            f"{len(rules.topics)} topics, {len(rules.sources)} sources"
+            f"{len(rules.topics)} topics, {len(rules.sources)} sources{warned}"
         )
     return 0
 
