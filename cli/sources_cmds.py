@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,6 +214,8 @@ def _checked(args: argparse.Namespace) -> tuple[Rules | None, bool]:
 
 
 def run_try(args: argparse.Namespace) -> int:
+    import asyncio  # only where a command runs a loop: 30 ms at start-up
+
     from config.edit import source_line
     from runner.trial import already_watched
 
@@ -251,6 +252,8 @@ def _write(args: argparse.Namespace, lines: list[str]) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    import asyncio  # only where a command runs a loop: 30 ms at start-up
+
     from config.edit import source_line
     from runner.trial import already_watched
 
