@@ -1,14 +1,21 @@
-"""What every subcommand shares: --rules/--state options and loading rules with clean errors."""
+"""What every subcommand shares: --rules/--state options and loading rules with clean errors.
+
+Every command module is imported by bot.py to register its options, so none imports at its
+top what only its handler needs (the rules loader, the matcher, the store, the service):
+each handler imports its own, and a command starts with what it uses.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config import Rules, load_rules
 from core.errors import RulesError
+
+if TYPE_CHECKING:
+    from config import Rules
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -62,6 +69,8 @@ def add_command(
 
 def rules_or_exit(args: argparse.Namespace) -> Rules | None:
     """Load --rules; on errors print them (one a line) to stderr and return None."""
+    from config import load_rules
+
     try:
         return load_rules(args.rules)
     except RulesError as exc:

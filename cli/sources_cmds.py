@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.common import add_command, common_parent, rules_or_exit
-from config.edit import append_sources, source_line, write_rules
-from config.model import Rules
-from config.yamlnodes import LANG_RE, parse_duration
-from core.clock import SystemClock
+from core import duration
 from core.errors import ParseError, RulesError
-from core.health import SourceHealth
-from matching.engine import Matcher
-from runner.trial import Trial, already_watched, try_url
-from watchers.http import Fetcher, make_client
-from watchers.opml import feed_url, new_sources, read_opml, write_opml
+
+if TYPE_CHECKING:  # each handler imports what it uses (cli/common.py)
+    from config.model import Rules
+    from core.health import SourceHealth
+    from runner.trial import Trial
 
 EVERY = "15m"
 SHOWN = 5  # on-topic items listed by `try` and `add`
@@ -113,17 +109,15 @@ def _problem(h: SourceHealth) -> str:
 
 
 def show_sources(args: argparse.Namespace) -> int:
+    from core.health import SourceHealth
+    from storage.health import load_health
+    from storage.queries import read_only
+
     rules = rules_or_exit(args)
     if rules is None:
         return 1
-    from storage.db import open_state  # the table alone needs the store: not the other actions
-    from storage.store import Store
-
-    store = Store(open_state(args.state), SystemClock(), rules.stories)
-    try:
-        health = store.load_health()
-    finally:
-        store.close()
+    with read_only(args.state) as conn:
+        health = load_health(conn)
     header = ("source", "kind", "state", "last attempt", "last success", "status", "items",
               "errors", "next check", "problem")  # fmt: skip
     rows = [header]
@@ -155,6 +149,11 @@ def show_sources(args: argparse.Namespace) -> int:
 
 
 async def _try(args: argparse.Namespace, rules: Rules) -> Trial:
+    from core.clock import SystemClock
+    from matching.engine import Matcher
+    from runner.trial import try_url
+    from watchers.http import Fetcher, make_client
+
     async with make_client(rules.fetch) as client:
         fetcher = Fetcher(client, rules.fetch, SystemClock())
         return await try_url(
@@ -190,19 +189,36 @@ def _report(trial: Trial) -> None:
         print(f"  - {item.title[:100]}  [{', '.join(topics)}]")
 
 
+def every_ok(every: str) -> bool:
+    """Whether --every is a duration with its unit; says why not on stderr."""
+    parsed = duration.parse(every)
+    if parsed is None or not parsed[1]:
+        print(f"--every '{every}' is not a duration like {duration.EXAMPLES}", file=sys.stderr)
+        return False
+    return True
+
+
 def _checked(args: argparse.Namespace) -> tuple[Rules | None, bool]:
+    from config.model import LANGS
+    from config.yamlnodes import LANG_RE
+
     rules = rules_or_exit(args)
-    ok = True
-    if parse_duration(args.every) is None:
-        print(f"--every '{args.every}' is not a duration like 90s, 10m, 1h or 2d", file=sys.stderr)
-        ok = False
+    ok = every_ok(args.every)
     if args.lang and not LANG_RE.match(args.lang):
-        print(f"--lang '{args.lang}' is not a language code like ar, fr, en, ru", file=sys.stderr)
+        print(
+            f"--lang '{args.lang}' is not a language code like {', '.join(LANGS)}",
+            file=sys.stderr,
+        )
         ok = False
     return rules, ok
 
 
 def run_try(args: argparse.Namespace) -> int:
+    import asyncio  # only where a command runs a loop: 30 ms at start-up
+
+    from config.edit import source_line
+    from runner.trial import already_watched
+
     rules, ok = _checked(args)
     if rules is None or not ok:
         return 1
@@ -220,6 +236,8 @@ def run_try(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace, lines: list[str]) -> int:
     """Append `lines` to the rules file, validated; the issues on stderr and 1 when refused."""
+    from config.edit import append_sources, write_rules
+
     path = Path(args.rules)
     before = path.read_text(encoding="utf-8")
     try:
@@ -234,6 +252,11 @@ def _write(args: argparse.Namespace, lines: list[str]) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    import asyncio  # only where a command runs a loop: 30 ms at start-up
+
+    from config.edit import source_line
+    from runner.trial import already_watched
+
     rules, ok = _checked(args)
     if rules is None or not ok:
         return 1
@@ -257,11 +280,11 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from config.edit import source_line
+    from watchers.opml import new_sources, read_opml
+
     rules = rules_or_exit(args)
-    if rules is None:
-        return 1
-    if parse_duration(args.every) is None:
-        print(f"--every '{args.every}' is not a duration like 90s, 10m, 1h or 2d", file=sys.stderr)
+    if rules is None or not every_ok(args.every):
         return 1
     try:
         outlines = read_opml(Path(args.file).read_bytes())
@@ -282,6 +305,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from watchers.opml import feed_url, write_opml
+
     rules = rules_or_exit(args)
     if rules is None:
         return 1

@@ -5,26 +5,21 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import sys
-from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cli.common import add_command, rules_or_exit
-from core.clock import SystemClock
+from core import duration
 from core.errors import StoreError
-from core.story import StoryView
-from matching.engine import Matcher
-from storage.db import open_state
-from storage.records import StoredItem
-from storage.snippets import bracketed
-from storage.store import Store
 
-_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+if TYPE_CHECKING:  # each handler imports what it uses (cli/common.py)
+    from core.story import StoryView
+    from matching.engine import Matcher
+    from storage.records import StoredItem
+
 EXAMPLES = 10
 
 
@@ -58,7 +53,7 @@ def register(sub: Any) -> None:
         "--since",
         default=None,
         metavar="AGE|DATE",
-        help="only reports first seen since (7d, 2026-08-01)",
+        help="only reports first seen since (7d, 2w, 2026-08-01)",
     )
     backtest.add_argument(
         "--examples",
@@ -72,37 +67,44 @@ def register(sub: Any) -> None:
         "export",
         "export stored stories as JSON lines or CSV",
         run_export,
-        "Write every story (since --since), oldest first. jsonl: one story a line,\n"
+        "Write every story (since --since; of the topics --topic names; with --matched-only,\n"
+        "of any topic), oldest first. jsonl: one story a line,\n"
         '{"story_id", "title", "url", "topics", "entities", "languages", "sources",\n'
-        '"first_seen", "items": [{"url", "title", "source", "lang", "published"}]}.\n'
+        '"first_seen", "items": [{"url", "title", "source", "lang", "published"}]}\n'
+        "(the representative item first, then as they arrived, at most 50).\n"
         "csv: one story a row, lists joined with '; ', the number of items instead of them.",
     )
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    export.add_argument("--since", default=None, metavar="AGE|DATE", help="7d, 48h, 2026-08-01")
+    export.add_argument(
+        "--since", default=None, metavar="AGE|DATE", help="7d, 48h, 2w, 2026-08-01"
+    )
+    export.add_argument(
+        "--topic",
+        action="append",
+        metavar="ID",
+        help="only the stories of this topic (repeatable: of any of them)",
+    )
+    export.add_argument(
+        "--matched-only", action="store_true", help="only the stories of some topic"
+    )
     export.add_argument("--output", "-o", default="-", metavar="FILE", help="default: stdout")
 
 
 def parse_since(text: str | None, now: datetime) -> datetime | None:
-    """'7d' / '48h' / '30m' / '2w' before `now`, or an ISO date or time (UTC if no zone)."""
+    """An age before `now` (a duration with its unit: 7d, 48h, 30m, 2w; `core.duration`), or
+    an ISO date or time (UTC if no zone)."""
     if text is None:
         return None
-    m = _AGO.match(text.lower())
-    if m:
-        return now - timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    age = duration.parse(text)
+    if age is not None and age[1]:
+        return now - timedelta(seconds=age[0])
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"--since '{text}' is neither an age like 7d or 48h nor a date") from None
+        raise ValueError(
+            f"--since '{text}' is neither an age ({duration.EXAMPLES}) nor a date (2026-08-01)"
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-@contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[Store]:
-    store = Store(open_state(args.state), SystemClock())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def since_or_none(args: argparse.Namespace) -> tuple[bool, datetime | None]:
@@ -119,10 +121,13 @@ def _day(dt: datetime | None) -> str:
 
 
 def run_search(args: argparse.Namespace) -> int:
+    from storage import queries
+    from storage.snippets import bracketed
+
     query = " ".join(args.query)
     try:
-        with open_store(args) as store:
-            hits = store.search(query, args.limit)
+        with queries.read_only(args.state) as conn:
+            hits = queries.search(conn, query, args.limit)
     except StoreError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -142,44 +147,69 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def backtest(matcher: Matcher, stored: Iterator[StoredItem]) -> tuple[int, dict[str, Any]]:
-    """(items seen, {topic: {"new": [StoredItem], "gone": [StoredItem]}})."""
-    changes: dict[str, Any] = defaultdict(lambda: {"new": [], "gone": []})
+@dataclass
+class Change:
+    """What a backtest found for one topic, newly matching (+) or no longer (-): how many,
+    and the first few as the lines it prints (all it keeps of them)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {"+": 0, "-": 0})
+    shown: dict[str, list[str]] = field(default_factory=lambda: {"+": [], "-": []})
+
+    def add(self, sign: str, stored: StoredItem, examples: int) -> None:
+        self.counts[sign] += 1
+        if len(self.shown[sign]) < examples:
+            it = stored.item
+            self.shown[sign].append(f"{_day(it.published)}  {it.source}: {it.title}  <{it.url}>")
+
+
+def backtest(
+    matcher: Matcher, stored: Iterator[StoredItem], examples: int = EXAMPLES
+) -> tuple[int, dict[str, Change]]:
+    """(items seen, per topic what changed), reading the stored items one by one."""
+    changes: dict[str, Change] = {}
     seen = 0
     for s in stored:
         seen += 1
         now = set(matcher.match_item(s.item).matched_topics)
         before = set(s.topics)
-        for topic in now - before:
-            changes[topic]["new"].append(s)
-        for topic in before - now:
-            changes[topic]["gone"].append(s)
-    return seen, dict(changes)
+        for sign, topics in (("+", now - before), ("-", before - now)):
+            for topic in topics:
+                changes.setdefault(topic, Change()).add(sign, s, examples)
+    return seen, changes
 
 
 def run_backtest(args: argparse.Namespace) -> int:
+    from matching.engine import Matcher
+    from storage import queries
+
     ok, since = since_or_none(args)
     rules = rules_or_exit(args)
     if rules is None or not ok:
         return 1
     matcher = Matcher.from_rules(rules)
-    with open_store(args) as store:
-        seen, changes = backtest(matcher, store.iter_items(since))
+    try:
+        with queries.read_only(args.state) as conn:
+            seen, changes = backtest(matcher, queries.iter_items(conn, since), args.examples)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     scope = f"since {since.isoformat(timespec='minutes')}" if since else "all"
     print(f"backtest of {args.rules} over {seen} stored reports ({scope})")
     if not changes:
         print("no change: every stored report keeps its verdicts")
         return 0
     for topic in sorted(changes):
-        new, gone = changes[topic]["new"], changes[topic]["gone"]
+        change = changes[topic]
         known = "" if topic in rules.topics else " (topic not in these rules)"
-        print(f"\n{topic}{known}: {len(new)} would newly match, {len(gone)} would stop matching")
-        for sign, items in (("+", new), ("-", gone)):
-            for s in items[: args.examples]:
-                it = s.item
-                print(f"  {sign} {_day(it.published)}  {it.source}: {it.title}  <{it.url}>")
-            if len(items) > args.examples:
-                print(f"  {sign} ... and {len(items) - args.examples} more")
+        print(
+            f"\n{topic}{known}: {change.counts['+']} would newly match, "
+            f"{change.counts['-']} would stop matching"
+        )
+        for sign in ("+", "-"):
+            for line in change.shown[sign]:
+                print(f"  {sign} {line}")
+            if change.counts[sign] > len(change.shown[sign]):
+                print(f"  {sign} ... and {change.counts[sign] - len(change.shown[sign])} more")
     return 0
 
 
@@ -229,14 +259,36 @@ def write_export(stories: Iterator[StoryView], fmt: str, out: IO[str]) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from storage import exports, queries
+
     ok, since = since_or_none(args)
     if not ok:
         return 1
-    with open_store(args) as store:
-        if args.output == "-":
-            write_export(store.iter_stories(since), args.format, sys.stdout)
-        else:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                n = write_export(store.iter_stories(since), args.format, out)
-            print(f"{n} stories written to {args.output}", file=sys.stderr)
+    try:
+        with queries.read_only(args.state) as conn:
+            if args.topic and not _topics_known(args.topic, exports.story_topics(conn)):
+                return 1
+            stories = exports.iter_export(conn, since, args.topic, args.matched_only)
+            if args.output == "-":
+                write_export(stories, args.format, sys.stdout)
+            else:
+                with open(args.output, "w", encoding="utf-8", newline="") as out:
+                    n = write_export(stories, args.format, out)
+                print(f"{n} stories written to {args.output}", file=sys.stderr)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
+
+
+def _topics_known(asked: list[str], stored: list[str]) -> bool:
+    """Whether every --topic is one some stored story has; says which are not on stderr."""
+    from config.yamlnodes import did_you_mean
+
+    unknown = [t for t in asked if t not in stored]
+    for topic in unknown:
+        print(
+            f"--topic {topic}: no stored story has this topic{did_you_mean(topic, stored)}",
+            file=sys.stderr,
+        )
+    return not unknown

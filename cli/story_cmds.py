@@ -9,9 +9,8 @@ import sys
 from typing import Any
 
 from cli.common import add_command, rules_or_exit
-from cli.stories import open_store, since_or_none
-from runner.recluster import recluster
-from storage import queries
+from cli.stories import since_or_none
+from core.errors import StoreError
 
 
 def register(sub: Any) -> None:
@@ -46,14 +45,20 @@ def register(sub: Any) -> None:
 
 
 def run_story(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        asked = args.story_id
-        target = queries.merged_into(store.conn, asked) or asked
-        view = store.story(target)
-        if view is None:
-            print(f"no story {asked}", file=sys.stderr)
-            return 1
-        members = queries.story_members(store.conn, target)
+    from storage import queries
+
+    asked = args.story_id
+    try:
+        with queries.read_only(args.state) as conn:
+            target = queries.merged_into(conn, asked) or asked
+            view = queries.story_view(conn, target)
+            members = queries.story_members(conn, target) if view is not None else []
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if view is None:
+        print(f"no story {asked}", file=sys.stderr)
+        return 1
     if args.json:
         record = {
             "story_id": view.id,
@@ -94,12 +99,20 @@ def run_story(args: argparse.Namespace) -> int:
 
 
 def run_recluster(args: argparse.Namespace) -> int:
+    from core.clock import SystemClock
+    from runner.recluster import recluster
+    from storage.db import open_state
+    from storage.store import Store
+
     ok, since = since_or_none(args)
     rules = rules_or_exit(args)
     if rules is None or not ok:
         return 1
-    with open_store(args) as store:
+    store = Store(open_state(args.state), SystemClock())  # the one writer: it rewrites stories
+    try:
         done = recluster(store, rules, since, apply=not args.dry_run)
+    finally:
+        store.close()
     scope = f"since {since:%Y-%m-%d %H:%M}" if since else "all"
     print(
         f"reclustered {done.reports} reports ({scope}) in {done.seconds:.1f} s,"

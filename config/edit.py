@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from config.loader import parse_rules
 from config.model import Rules
-from config.yamlnodes import compose
+from config.yamlsyntax import compose
 from core.errors import RulesError, RulesIssue
 
 

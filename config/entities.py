@@ -180,11 +180,14 @@ def _group_entity(
 
 
 def read_labels(reader: Reader, entry: tuple[Node, Node] | None, what: str) -> dict[str, str]:
+    """A name per language (`label`, a topic's `title`); a language the monitor does not
+    know is kept, with a warning (it is never shown)."""
     if entry is None:
         return {}
     fields = reader.mapping(entry[1], what)
     out: dict[str, str] = {}
-    for lang, (_, value_node) in (fields or {}).items():
+    for lang, (key_node, value_node) in (fields or {}).items():
+        reader.language(key_node, lang, what)
         value = reader.text(value_node, f"{what}.{lang}")
         if value is not None:
             out[lang] = value

@@ -1,13 +1,18 @@
 """Loading rules.yaml: every problem reported at once as `FILE:LINE:COLUMN: message`.
 
 `parse_rules(text, path)` returns a valid `Rules` or raises `RulesError` listing every issue:
-YAML syntax, unknown keys (with "did you mean"), duplicate ids, empty alias lists, bad weights and
-thresholds, topics naming unknown entities, bad sources. Nothing is half-loaded. The topics are
-read here; the entities in `config.entities`, the other sections in `config.sections`.
+YAML syntax (`config.yamlsyntax`, in plain words, going on past a slip), unknown keys (with "did
+you mean"), duplicate ids, empty alias lists, bad weights and thresholds, topics naming unknown
+entities, bad sources. Nothing is half-loaded. What is valid but likely not meant comes back as
+warnings (`Rules.warnings`, or `RulesError.warnings` beside the errors): see `config.lint`. The
+topics are read here; the entities in `config.entities`, the other sections in
+`config.sections`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
@@ -15,8 +20,10 @@ from yaml.nodes import MappingNode, Node
 from config import sections
 from config.entities import ENTITY_KEYS as ENTITY_KEYS  # the guide's test reads them here
 from config.entities import entity_ref, read_entities, read_labels, read_spellings
+from config.lint import lint
 from config.model import Entity, Group, Rules, Term, Topic
-from config.yamlnodes import Reader, compose
+from config.yamlnodes import Reader
+from config.yamlsyntax import compose
 from core.errors import RulesError, RulesIssue
 
 TOP_KEYS = ("version", "entities", "topics", "sources", "fetch", "delivery", "access", "stories")
@@ -33,21 +40,24 @@ def load_rules(path: str | Path) -> Rules:
         raise RulesError([RulesIssue(name, 1, 1, "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError([RulesIssue(name, 1, 1, f"cannot read the file: {exc}")]) from None
-    return parse_rules(text, name)
+    return parse_rules(text, name, exists=lambda p: Path(p).expanduser().exists())
 
 
-def parse_rules(text: str, path: str = "rules.yaml") -> Rules:
-    root, issues = compose(text, path)
-    if issues:
-        raise RulesError(issues)
+def parse_rules(
+    text: str, path: str = "rules.yaml", exists: Callable[[str], bool] | None = None
+) -> Rules:
+    """The rules in `text`; `exists`, when given, tells whether a `file` source's path is
+    there (else that is not checked)."""
+    root, syntax_issues = compose(text, path)
     reader = Reader(path)
     if root is None:
         raise RulesError(
-            [RulesIssue(path, 1, 1, "the file is empty: it needs entities and topics")]
+            syntax_issues
+            or [RulesIssue(path, 1, 1, "the file is empty: it needs entities and topics")]
         )
     top = reader.mapping(root, "the file", TOP_KEYS)
     if top is None:
-        raise RulesError(reader.issues)
+        raise RulesError(syntax_issues + reader.issues)
     if "version" in top:
         version = reader.text(top["version"][1], "version")
         if version is not None and version != "1":
@@ -68,9 +78,14 @@ def parse_rules(text: str, path: str = "rules.yaml") -> Rules:
         access=sections.access(reader, top.get("access")),
         stories=sections.stories(reader, top.get("stories")),
     )
-    if reader.issues:
-        raise RulesError(reader.issues)
-    return rules
+    if syntax_issues or reader.issues:
+        raise RulesError(syntax_issues + reader.issues, reader.warnings)
+    lint(reader, root, rules, exists)
+    return replace(rules, warnings=tuple(sorted(reader.warnings, key=_place)))
+
+
+def _place(issue: RulesIssue) -> tuple[int, int]:
+    return issue.line, issue.column
 
 
 def _topics(reader: Reader, node: Node, entities: dict[str, Entity]) -> dict[str, Topic]:

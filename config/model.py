@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from core.entities import EntityKinds
+from core.errors import RulesIssue
 
+# The languages the monitor reads: the rules spell names in them, its sources write in them.
 LANGS = ("ar", "fr", "en", "ru")
+# The languages its interface speaks (subscribers' /lang, delivery: default_lang): a part of
+# LANGS. The one list; the bot's own words per language live in delivery/i18n.py.
+INTERFACE_LANGS = ("ar", "fr", "en")
 ENTITY_KINDS = ("person", "organisation", "place", "region", "theme", "event", "other")
 SOURCE_KINDS = ("rss", "gdelt", "google_news", "telegram_channel", "file")
 AlertMode = Literal["instant", "digest"]
@@ -175,6 +180,8 @@ class Rules:
     delivery: Delivery = field(default_factory=Delivery)
     access: Access = field(default_factory=Access)
     stories: Stories = field(default_factory=Stories)
+    # what `check` warns about (valid, but likely not meant): not compared, not part of rules
+    warnings: tuple[RulesIssue, ...] = field(default=(), compare=False, repr=False)
 
     def entity_kinds(self) -> EntityKinds:
         """Entity id -> kind (person, place, organisation, ...), as the store files them, with

@@ -15,7 +15,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from yaml.nodes import Node, ScalarNode
 
-from config.model import SOURCE_KINDS, Access, Delivery, Fetch, Source, Stories, Surge, Topic
+from config.model import (
+    INTERFACE_LANGS,
+    LANGS,
+    SOURCE_KINDS,
+    Access,
+    Delivery,
+    Fetch,
+    Source,
+    Stories,
+    Surge,
+    Topic,
+)
 from config.yamlnodes import LANG_RE, Reader, did_you_mean
 
 # What each kind of source reads, and whether `url` is the thing read or an optional endpoint.
@@ -106,7 +117,7 @@ def sources(reader: Reader, node: Node) -> tuple[Source, ...]:
         if values.get("lang") and not LANG_RE.match(values["lang"]):
             reader.error(
                 fields_["lang"][1],
-                f"{where}: lang '{values['lang']}' is not a code like ar, fr, en",
+                f"{where}: lang '{values['lang']}' is not a code like {', '.join(LANGS)}",
             )
         if name is None or kind is None or every is None or None in values.values():
             continue
@@ -245,7 +256,7 @@ def delivery(
         changes["timezone"] = tz
     if "default_lang" in f:
         changes["default_lang"] = reader.choice(
-            f["default_lang"][1], "delivery: default_lang", ("ar", "fr", "en")
+            f["default_lang"][1], "delivery: default_lang", INTERFACE_LANGS
         )
     if "max_stories_per_digest" in f:
         changes["max_stories_per_digest"] = reader.integer(

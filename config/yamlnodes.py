@@ -11,50 +11,35 @@ import difflib
 import re
 from collections.abc import Iterable
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from config.model import LANGS
+from core import duration
 from core.errors import RulesIssue
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
-_UNITS = {None: 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def compose(text: str, path: str) -> tuple[Node | None, list[RulesIssue]]:
-    """Parse YAML text into a node tree, or return the syntax error located."""
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader), []
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        return None, [RulesIssue(path, line, col, f"YAML syntax error: {problem}{context}")]
-    except yaml.reader.ReaderError as exc:
-        line, col = _line_col(text, exc.position)
-        return None, [RulesIssue(path, line, col, f"unreadable character: {exc.reason}")]
-    except yaml.YAMLError as exc:
-        detail = " ".join(str(exc).split())
-        return None, [RulesIssue(path, 1, 1, f"YAML error: {detail}")]
-
-
-def parse_duration(value: str) -> float | None:
-    """Seconds in '90s', '10m', '1h', '2d' or a bare number of seconds; None unless above 0."""
-    m = _DURATION_RE.match(value.lower())
-    seconds = float(m.group(1)) * _UNITS[m.group(2)] if m else 0.0
-    return seconds if seconds > 0 else None
-
-
-def _line_col(text: str, position: int) -> tuple[int, int]:
-    before = text[:position]
-    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def close_code(code: str, codes: Iterable[str]) -> str:
+    """" (did you mean 'fr'?)" for a language code one letter off a known one (fe, ra, fra),
+    where difflib finds two-letter words too short to compare."""
+    for known in codes:
+        swapped = len(code) == 2 and code[::-1] == known
+        same_length = len(code) == len(known)
+        one_off = same_length and sum(a != b for a, b in zip(code, known, strict=True)) == 1
+        if swapped or one_off or (len(code) == 3 and code.startswith(known)):
+            return f" (did you mean '{known}'?)"
+    return ""
+
+
+def is_quoted(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.style in ("'", '"')
 
 
 class Reader:
@@ -63,10 +48,26 @@ class Reader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.issues: list[RulesIssue] = []
+        self.warnings: list[RulesIssue] = []
 
     def error(self, node: Node, message: str) -> None:
         mark = node.start_mark
         self.issues.append(RulesIssue(self.path, mark.line + 1, mark.column + 1, message))
+
+    def warn(self, node: Node, message: str) -> None:
+        """Something the file says that is valid but likely not what was meant."""
+        mark = node.start_mark
+        issue = RulesIssue(self.path, mark.line + 1, mark.column + 1, message, warning=True)
+        self.warnings.append(issue)
+
+    def language(self, node: Node, code: str, what: str) -> None:
+        """Warn when `code` (already a well-formed code) is not a language the monitor knows."""
+        if code not in LANGS:
+            self.warn(
+                node,
+                f"{what}: '{code}' is not a language the monitor knows ({', '.join(LANGS)})"
+                + close_code(code, LANGS),
+            )
 
     def mapping(
         self, node: Node, what: str, allowed: Iterable[str] | None = None
@@ -136,6 +137,12 @@ class Reader:
         if positive and number <= 0:
             self.error(node, f"{what} must be greater than 0, not {value}")
             return None
+        if is_quoted(node):
+            self.warn(
+                node,
+                f"{what} is written as text ('{value}'): it is read as the number {number:g}; "
+                "write it without quotes",
+            )
         return number
 
     def integer(self, node: Node, what: str, minimum: int = 1) -> int | None:
@@ -159,13 +166,21 @@ class Reader:
         return None
 
     def duration(self, node: Node, what: str) -> float | None:
-        """'90s', '10m', '1h', '2d' or a number of seconds; must be above zero."""
+        """A duration (`core.duration`) above zero; a bare number is seconds, with a warning."""
         value = self.text(node, what)
         if value is None:
             return None
-        seconds = parse_duration(value)
-        if seconds is None:
-            self.error(node, f"{what} '{value}' is not a duration like 90s, 10m, 1h or 2d")
+        parsed = duration.parse(value)
+        if parsed is None:
+            self.error(node, f"{what} '{value}' is not a duration like {duration.EXAMPLES}")
+            return None
+        seconds, unit = parsed
+        if not unit:
+            self.warn(
+                node,
+                f"{what}: {value} has no unit: it is read as {seconds:g} seconds "
+                f"({duration.shown(seconds)}); write {value}s or {duration.shown(seconds)}",
+            )
         return seconds
 
     def choice(self, node: Node, what: str, choices: Iterable[str]) -> str | None:
@@ -210,9 +225,12 @@ class Reader:
         for lang, (key_node, value_node) in entries.items():
             if not LANG_RE.match(lang):
                 self.error(
-                    key_node, f"{what}: '{lang}' is not a language code such as ar, fr, en, ru"
+                    key_node,
+                    f"{what}: '{lang}' is not a language code such as {', '.join(LANGS)}"
+                    + close_code(lang, LANGS),
                 )
                 continue
+            self.language(key_node, lang, what)
             values = self.text_list(value_node, f"{what}.{lang}")
             if values:
                 out[lang] = tuple(values)

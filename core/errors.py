@@ -22,22 +22,27 @@ class SahelWatchError(Exception):
 
 @dataclass(frozen=True)
 class RulesIssue:
-    """One problem in a rules file, located at 1-based line and column."""
+    """One problem in a rules file, located at 1-based line and column: an error (the file is
+    refused) or a warning (valid, but likely not what was meant)."""
 
     path: str
     line: int
     column: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}:{self.column}: {kind}{self.message}"
 
 
 class RulesError(SahelWatchError):
-    """rules.yaml could not be loaded; `issues` lists every problem found, in file order."""
+    """rules.yaml could not be loaded; `issues` lists every error found, in file order, and
+    `warnings` what else was found (for `check`, which shows both)."""
 
-    def __init__(self, issues: list[RulesIssue]) -> None:
+    def __init__(self, issues: list[RulesIssue], warnings: list[RulesIssue] | None = None):
         self.issues = sorted(issues, key=lambda i: (i.path, i.line, i.column))
+        self.warnings = sorted(warnings or [], key=lambda i: (i.path, i.line, i.column))
         super().__init__("\n".join(str(i) for i in self.issues))
 
 

@@ -85,6 +85,10 @@ def setup(level: str = "INFO", json_lines: bool = False, stream: Any = None) -> 
     # httpx logs every request URL at INFO; a Bot API URL carries the token. Keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs every job it runs at INFO (most of a service's log): only its warnings,
+    # unless DEBUG is asked for
+    debug = root.level <= logging.DEBUG
+    logging.getLogger("apscheduler").setLevel(logging.NOTSET if debug else logging.WARNING)
 
 
 def event(stage: str, source: str, level: int = logging.INFO, **fields: Any) -> None:

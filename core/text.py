@@ -18,58 +18,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_FOLD = {
-    "ٱ": "ا",
-    "ى": "ي",
-    "ة": "ه",
-    "ک": "ك",  # Persian keheh
-    "ڪ": "ك",
-    "ی": "ي",  # Persian yeh
-    "ې": "ي",
-    "ۍ": "ي",
-    "ے": "ي",
-    "ہ": "ه",  # Urdu heh goal
-    "ە": "ه",
-    "ۀ": "ه",
-    "ھ": "ه",
-    "ۃ": "ه",
-    "ۓ": "ي",
-    "ڤ": "ف",  # Maghrebi/Persian ve, as in ڤاغنر
-    "گ": "ك",  # Persian gaf (Egyptian/Maghrebi g)
-    "پ": "ب",
-    "چ": "ج",
-    "ژ": "ز",
-    "ß": "ss",
-}
-
-
-def _fold_char(ch: str) -> str | None:
-    """What one (already NFKC, case-folded, decomposed) character becomes; None deletes it."""
-    if ch in _FOLD:
-        return _FOLD[ch]
-    cat = unicodedata.category(ch)
-    if cat in ("Mn", "Me", "Cf") or ch == "ـ":
-        return None  # marks, diacritics, tatweel, zero-width characters
-    if cat[0] in ("P", "S", "Z") or cat == "Cc" or ch == "_":
-        return " "
-    if cat == "Nd" and ord(ch) > 0x7F:
-        digit = unicodedata.digit(ch, None)
-        if digit is not None:
-            return str(digit)
-    return ch
-
+from core.textfold import BMP, TABLE, fold_char, word_classes
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-# The Basic Multilingual Plane in one translate table (built at import, ~30 ms); characters
-# beyond it (emoji, historic scripts) are rare and folded one by one.
-_TABLE: dict[int, str | None] = {}
-for _cp in range(0x10000):
-    if not 0xD800 <= _cp <= 0xDFFF:
-        _out = _fold_char(chr(_cp))
-        if _out != chr(_cp):
-            _TABLE[_cp] = _out
-
 
 CACHED_UP_TO = 64 * 1024  # characters: longer texts (whole articles) are not kept
 
@@ -85,11 +36,11 @@ def normalize(text: str) -> str:
 
 def _normalize(text: str) -> str:
     if text.isascii():  # most English text: lower-casing is its case-fold, nothing decomposes
-        text = text.lower().translate(_TABLE)
+        text = text.lower().translate(TABLE)
     else:  # one compatibility decomposition does NFKC's folding and NFD's split in one pass
-        text = unicodedata.normalize("NFKD", text).casefold().translate(_TABLE)
-    if _ASTRAL.search(text):
-        text = "".join(c if ord(c) <= 0xFFFF else (_fold_char(c) or "") for c in text)
+        text = unicodedata.normalize("NFKD", text).casefold().translate(TABLE)
+    if _ASTRAL.search(text):  # beyond the table (emoji, historic scripts): rare, one by one
+        text = "".join(c if ord(c) < BMP else (fold_char(c) or "") for c in text)
     return " ".join(text.split())
 
 
@@ -99,6 +50,31 @@ _recent = lru_cache(maxsize=64)(_normalize)
 def words(text: str) -> list[str]:
     """The normalised words of `text`."""
     return normalize(text).split()
+
+
+Span = tuple[int, int]
+
+
+def word_spans(text: str, count: int | None = None) -> list[Span]:
+    """Where each word of `normalize(text)` lies in `text`: (start, end) character offsets, one
+    pair a word, in order, so that a caller can cut the original words around a match.
+    `count`, when the caller knows it, is how many words `normalize(text)` has.
+
+    Found by one scan of the text for runs of characters that are not folded to spaces. Where
+    the folding of a character both splits and keeps letters (½ -> "1 2", rare), each piece of
+    text between spaces is normalised on its own, and its words all get the piece's span."""
+    expected = len(normalize(text).split()) if count is None else count
+    runs, deleted, mixed = word_classes()
+    if not mixed.search(text):
+        spans = [m.span() for m in runs.finditer(text)]
+        if len(spans) != expected:  # runs of deleted characters alone (a stray diacritic)
+            spans = [(a, b) for a, b in spans if not deleted.fullmatch(text, a, b)]
+        if len(spans) == expected:
+            return spans
+    spans = []  # the slow way: every piece between spaces normalised on its own
+    for piece in re.finditer(r"\S+", text):
+        spans.extend([piece.span()] * len(normalize(piece.group()).split()))
+    return spans if len(spans) == expected else [(0, len(text))] * expected
 
 
 MIN_STEM = 3  # letters a wildcard stem (`wagn*`) needs, in rules and in search alike

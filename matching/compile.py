@@ -172,6 +172,11 @@ class Compiled:
             e.id: frozenset(e.corroborated_by) if e.corroborated_by else None
             for e in rules.entities.values()
         }
+        # For each owner of hits, the topics (by their place in `rules.topics`) that read them.
+        self.topics_of: dict[str, tuple[int, ...]] = {}
+        for index, plan in enumerate(self.plans.values()):
+            for owner in plan.owners:
+                self.topics_of[owner] = (*self.topics_of.get(owner, ()), index)
         self.size = len(table)
         if self.size:
             self.automaton.make_automaton()

@@ -18,9 +18,9 @@ from dataclasses import replace
 from config.model import Rules, Topic
 from core.items import Item
 from core.text import normalize
-from matching.compile import Compiled, Pattern
+from matching.compile import Compiled, Pattern, TopicPlan
 from matching.result import Hit, MatchResult, TopicResult
-from matching.spans import resolve, window, with_snippets
+from matching.spans import attach_snippets, resolve, window
 
 
 class Matcher:
@@ -29,6 +29,13 @@ class Matcher:
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
         self.rules = compiled.rules
+        self._topics = tuple(zip(self.rules.topics.values(), compiled.plans.values(), strict=True))
+        self._order = {eid: n for n, eid in enumerate(self.rules.entities)}
+        # what a topic in which nothing at all was found returns: the same object every time
+        self._nothing = tuple(
+            TopicResult(topic.id, False, 0.0, topic.threshold, (), plan.nothing)
+            for topic, plan in self._topics
+        )
 
     @classmethod
     def from_rules(cls, rules: Rules) -> Matcher:
@@ -38,29 +45,45 @@ class Matcher:
         return self.match(item.guid or item.url, item.title, item.body, snippets=snippets)
 
     def match(self, doc_id: str, title: str, text: str, snippets: bool = False) -> MatchResult:
+        """Match one document. With `snippets`, each hit also gets where it lies in the
+        original title or text (`chars`) and the original words around it (`snippet`)."""
         title_words = normalize(title).split()
         words = title_words + normalize(text).split()
         raw_hits, blocks = self._scan(words, len(title_words))
+        if not raw_hits:
+            return MatchResult(doc_id, self._nothing, ())
         hits = resolve(raw_hits, blocks, self.compiled.events)
         # entities found by a spelling that is not ambiguous (and groups found)
         sure: set[str | None] = {
             h.entity for h in hits if h.entity and h.counted and not h.ambiguous
         }
-        if self.compiled.groups and hits:
+        if self.compiled.groups:
             for group in self._groups(hits, sure, len(title_words)):
                 hits.append(group)
                 sure.add(group.entity or "")
-        if snippets and hits:
-            hits = with_snippets(hits, title, text)
+        if snippets:
+            attach_snippets(hits, title, text, len(title_words), len(words))
+        # each topic's hits, in the order found; a topic with none returns its fixed result
+        per_topic: list[list[Hit]] = [[] for _ in self._topics]
+        topics_of = self.compiled.topics_of
+        for hit in hits:
+            for index in topics_of.get(hit.entity or hit.keyword or "", ()):
+                per_topic[index].append(hit)
         doubted: dict[int, Hit] = {}  # one uncorroborated copy of a hit, whatever the topic
         topic_results = tuple(
-            self._topic(topic, hits, sure, doubted) for topic in self.rules.topics.values()
+            self._topic(topic, plan, found, hits, sure, doubted) if found else nothing
+            for (topic, plan), found, nothing in zip(
+                self._topics, per_topic, self._nothing, strict=True
+            )
         )
+        # counted anywhere: found surely, or by an ambiguous spelling some topic corroborated
         entities = set(sure)
         for result in topic_results:
-            entities.update(h.entity for h in result.hits if h.entity and h.counted)
-        ordered = tuple(e for e in self.rules.entities if e in entities)
-        return MatchResult(doc_id, topic_results, ordered, tuple(hits))
+            for h in result.hits:
+                if h.ambiguous and h.counted:
+                    entities.add(h.entity)
+        ordered = tuple(sorted((e for e in entities if e), key=self._order.__getitem__))
+        return MatchResult(doc_id, topic_results, ordered, tuple(hits), len(title_words))
 
     def _scan(self, words: list[str], n_title: int) -> tuple[list[Hit], list[tuple[str, int, int]]]:
         """Every automaton hit as a Hit, plus the `not_in` spans (entity, start, end)."""
@@ -73,8 +96,9 @@ class Matcher:
         # word): the longer spelling wins, and an alias beats an ambiguous spelling as long, so
         # "Wagner Group" is the group even where "Wagner" alone is ambiguous.
         at: dict[tuple[str, int], int] = {}
+        count = joined.count
         for end, (length, patterns) in self.compiled.automaton.iter(joined):
-            first = joined.count(" ", 0, end - length + 1)  # words before the key's space
+            first = count(" ", 0, end - length + 1)  # words before the key's space
             pattern: Pattern
             for pattern in patterns:
                 last = first + pattern.words
@@ -96,7 +120,7 @@ class Matcher:
                     first,
                     last,
                     "title" if first < n_title else "text",
-                    " ".join(words[first:last]),
+                    words[first] if last == first + 1 else " ".join(words[first:last]),
                     "",
                     ambiguous,
                 )
@@ -150,15 +174,19 @@ class Matcher:
         return out
 
     def _topic(
-        self, topic: Topic, hits: list[Hit], sure: set[str | None], doubted: dict[int, Hit]
+        self,
+        topic: Topic,
+        plan: TopicPlan,
+        candidates: list[Hit],
+        hits: list[Hit],
+        sure: set[str | None],
+        doubted: dict[int, Hit],
     ) -> TopicResult:
-        plan = self.compiled.plans[topic.id]
+        """The verdict on `topic`, from `candidates`: the hits of its terms and groups."""
         topic_hits: list[Hit] = []
         found: dict[str, list[int]] = {}
-        for hit in hits:
-            owner = hit.entity or hit.keyword
-            if owner not in plan.owners:
-                continue
+        for hit in candidates:
+            owner = hit.entity or hit.keyword or ""
             if (
                 hit.ambiguous
                 and hit.counted

@@ -1,14 +1,14 @@
 """Word spans of hits: `not_in` phrases and longer matches that hide a hit, the smallest window
-holding every `require` group, and the snippet of original words around a hit. Pure functions
-over the matcher's hits (word positions in the normalised title + text)."""
+holding every `require` group, and where a hit lies in the original text with the original
+words around it. Functions over the matcher's hits (word positions in the normalised title +
+text); the two that mark hits change only the hits of the match that is being made."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 
-from core.text import normalize
+from core.text import Span, word_spans
 from matching.result import Hit
 
 SNIPPET_WORDS = 6
@@ -80,26 +80,32 @@ def resolve(
     return out
 
 
-def with_snippets(hits: list[Hit], title: str, text: str) -> list[Hit]:
-    """Attach to each hit the original words around it (a few either side)."""
-    chunks: list[str] = []
-    owner: list[int] = []  # normalised word index -> raw chunk index
-    for raw in (title, text):
-        for chunk in raw.split():
-            owner.extend([len(chunks)] * len(normalize(chunk).split()))
-            chunks.append(chunk)
-    out = []
+def attach_snippets(hits: list[Hit], title: str, text: str, n_title: int, n_words: int) -> None:
+    """Give each hit (this match's own objects) where its words lie in its field's original
+    text (`chars`) and the original words around it (`snippet`: SNIPPET_WORDS either side,
+    within the field, "…" where it is cut). `n_title` and `n_words` count the normalised words
+    of the title and of title + text. Offsets come from one scan of each field that has a hit
+    (`core.text.word_spans`); nothing is normalised again."""
+    spans: dict[bool, list[Span]] = {}
     for hit in hits:
-        if hit.start >= len(owner):
-            out.append(hit)
+        in_title = hit.field == "title"
+        raw, skip, count = (title, 0, n_title) if in_title else (text, n_title, n_words - n_title)
+        places = spans.get(in_title)
+        if places is None:
+            places = spans[in_title] = word_spans(raw, count)
+        first = hit.start - skip
+        if not 0 <= first < count:
             continue
-        first = owner[hit.start]
-        last = owner[min(hit.end, len(owner)) - 1]
-        lo, hi = max(0, first - SNIPPET_WORDS), min(len(chunks), last + SNIPPET_WORDS + 1)
-        snippet = " ".join(chunks[lo:hi])
-        out.append(
-            replace(
-                hit, snippet=("… " if lo else "") + snippet + (" …" if hi < len(chunks) else "")
-            )
-        )
-    return out
+        last = min(hit.end - skip, count) - 1
+        lo = first - SNIPPET_WORDS if first > SNIPPET_WORDS else 0
+        hi = min(last + SNIPPET_WORDS, count - 1)
+        hit.chars = (places[first][0], places[last][1])
+        cut_from, cut_to = places[lo][0], places[hi][1]
+        while cut_from and not raw[cut_from - 1].isspace():  # whole pieces: "(Wagner)"
+            cut_from -= 1
+        while cut_to < len(raw) and not raw[cut_to].isspace():
+            cut_to += 1
+        words = " ".join(raw[cut_from:cut_to].split())
+        hit.snippet = f"… {words}" if lo else words
+        if hi < count - 1:
+            hit.snippet += " …"

@@ -4,7 +4,7 @@
     GET /metrics  -> the registry in Prometheus text format 0.0.4
     anything else -> 404 (405 for another method on those two paths)
 
-The service starts it when `SAHELWATCH_HTTP=host:port` is set (`listen_from_env`) and passes a
+`run` starts it when `--http host:port` (default `$SAHELWATCH_HTTP`) is given and passes a
 `health()` callable (sync or async) returning a `Health` (or a plain mapping with the same
 keys: `Health.from_value`). The server only reads what it is handed: no store, no Telegram. It
 is built to survive slow or garbage clients: a deadline for the request head, a size cap, a
@@ -18,7 +18,6 @@ import contextlib
 import inspect
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -129,12 +128,6 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         raise ValueError(f"{ENV_VAR}={text!r}: expected host:port with a port from 0 to 65535")
     return host, int(port_text)
-
-
-def listen_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, int] | None:
-    """(host, port) from SAHELWATCH_HTTP, or None when it is unset or empty (no server)."""
-    value = (os.environ if environ is None else environ).get(ENV_VAR, "").strip()
-    return parse_listen(value) if value else None
 
 
 class _TooLarge(Exception):

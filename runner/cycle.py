@@ -54,7 +54,6 @@ from watchers.poll import poll
 from watchers.schedule import after_poll, pause_notice, paused_now, resumed_now
 
 LOG = logging.getLogger(__name__)
-NEAR_MISS = 0.5  # a headline reaching half a topic's threshold is worth reading in full
 HEADLINE_ONLY = 10  # a summary adding fewer words than this to the title carries no more news
 
 
@@ -285,6 +284,6 @@ def _headline_only(item: Item) -> bool:
 
 
 def _near_miss(result: MatchResult) -> bool:
-    return any(
-        not t.matched and t.score > 0 and t.score >= t.threshold * NEAR_MISS for t in result.topics
-    )
+    """A headline that is a near miss for a topic (matching.result.NEAR_MISS: half its
+    threshold) is worth reading in full."""
+    return any(t.near_miss for t in result.topics)

@@ -126,13 +126,17 @@ class Service:
             LAST_CYCLE_SUCCESS_TIMESTAMP.set(health.last_success.timestamp())
         return health
 
-    async def once(self, drain_timeout_s: float = 60.0) -> list[CycleReport]:
-        """Poll every source once, deliver what came of it, and stop. When the Bot API cannot
-        be reached, what was to be sent stays in the outbox for the next run."""
+    async def once(
+        self, only: Sequence[str] | None = None, drain_timeout_s: float = 60.0
+    ) -> list[CycleReport]:
+        """Poll every source once (or only the sources named `only`), deliver what came of
+        it, and stop. When the Bot API cannot be reached, what was to be sent stays in the
+        outbox for the next run."""
+        sources = None if only is None else [s for s in self.rules.sources if s.name in only]
         await self.delivery.start()
         try:
             await self.pipeline.fan_out()  # what a crash left owed
-            reports = await self.pipeline.run_once()
+            reports = await self.pipeline.run_once(sources)
             if any(r.ok for r in reports):
                 self.last_success = self.clock.now()
                 LAST_CYCLE_SUCCESS_TIMESTAMP.set(self.last_success.timestamp())

@@ -6,6 +6,8 @@ import argparse
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,12 +15,15 @@ import pytest
 
 from cli import stories as cli
 from config import load_rules
+from core import duration
 from core.clock import FixedClock
 from core.items import Item
 from matching.engine import Matcher
+from storage import queries
 from storage.db import open_state
 from storage.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
 RULES_V1 = """\
 version: 1
 entities:
@@ -168,3 +173,73 @@ def test_export_jsonl_and_csv(state: Path, capsys: pytest.CaptureFixture[str]) -
     assert [r["title"] for r in rows] == [ITEMS[1].title, ITEMS[2].title]
     assert rows[1]["entities"] == "wagner; mali" and rows[1]["items"] == "1"
     assert run(["export", "--state", st, "--since", "yesterday-ish"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("90sec", 90), ("10m", 600), ("10min", 600), ("1.5h", 5400), ("2d", 172800),
+     ("2w", 1209600)],
+)  # fmt: skip
+def test_since_and_rules_read_one_duration_grammar(text: str, seconds: int) -> None:
+    now = datetime(2026, 8, 13, tzinfo=UTC)
+    assert cli.parse_since(text, now) == now - timedelta(seconds=seconds)
+    assert duration.parse(text) == (seconds, True)
+    with pytest.raises(ValueError, match="neither an age"):
+        cli.parse_since("600", now)  # the command line wants the unit
+
+
+def test_read_commands_open_the_database_storage_db_opens(tmp_path: Path) -> None:
+    from storage import db
+
+    for state in (str(tmp_path), None):
+        assert queries.database_file(state) == db.state_dir(state) / db.DB_NAME
+
+
+def test_read_commands_create_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "nowhere"
+    assert run(["search", "--state", str(empty), "Haftar"]) == 1
+    assert "no state database at" in capsys.readouterr().err
+    assert not empty.exists()
+
+
+def test_export_streams_the_stories_iter_stories_gives(state: Path) -> None:
+    # one JOIN (storage.exports) gives what three queries a story gave (storage.queries)
+    from storage import exports
+
+    with queries.read_only(str(state / "state")) as conn:
+        assert list(exports.iter_export(conn)) == list(queries.iter_stories(conn))
+        since = NOW - timedelta(days=7)
+        assert list(exports.iter_export(conn, since)) == list(queries.iter_stories(conn, since))
+
+
+def test_export_by_topic_and_matched_only(state: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    st = str(state / "state")
+    # a report on no topic of v1: its story has no topic
+    clock = FixedClock(NOW)
+    store = Store(open_state(st), clock)
+    off = Item("RFI", "https://rfi.fr/2", "fr-3", "Au Mali, Wagner cède la place", lang="fr")
+    store.ingest(off, Matcher.from_rules(load_rules(str(state / "v1.yaml"))).match_item(off), {})
+    store.close()
+    assert run(["export", "--state", st]) == 0
+    everything = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert run(["export", "--state", st, "--matched-only"]) == 0
+    matched = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(matched) < len(everything) and all(r["topics"] for r in matched)
+    assert run(["export", "--state", st, "--topic", "haftar_sahel"]) == 0
+    by_topic = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert by_topic and all("haftar_sahel" in r["topics"] for r in by_topic)
+    assert run(["export", "--state", st, "--topic", "haftar_sahl"]) == 1
+    assert "did you mean 'haftar_sahel'?" in capsys.readouterr().err
+
+
+def test_command_modules_do_not_import_the_service() -> None:
+    code = (
+        "import sys, bot; bot.build_parser(); "
+        "heavy = [m for m in ('telegram', 'httpx', 'apscheduler', 'runner.service', "
+        "'sqlite_utils', 'numpy', 'yaml', 'ahocorasick') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert proc.stdout.strip() == ""

@@ -158,7 +158,7 @@ def test_sources_validated() -> None:
         "rules.yaml:18:21: source 'B': kind 'atom' is not one of rss, gdelt, google_news, "
         "telegram_channel, file",
         "rules.yaml:19:31: source 'C': 'ftp//nowhere' is not an http(s) URL",
-        "rules.yaml:20:61: source 'D': every 'soon' is not a duration like 90s, 10m, 1h or 2d",
+        "rules.yaml:20:61: source 'D': every 'soon' is not a duration like 90s, 10m, 1h, 2d or 2w",
         "rules.yaml:21:12: duplicate source name 'a' (first on line 17)",
         "rules.yaml:22:5: source 'E': a telegram_channel source needs 'channel:'",
     ]
@@ -242,3 +242,152 @@ def test_fetch_parse_workers_refused_with_its_place(value: str, column: int, sho
 def test_fetch_parse_workers_must_be_a_scalar() -> None:
     (msg,) = errors(GOOD + "fetch:\n  parse_workers: [1, 2]\n")
     assert msg == "rules.yaml:17:18: fetch: parse_workers must be a piece of text"
+
+
+def warnings_of(text: str) -> list[str]:
+    return [str(w) for w in parse_rules(text, "rules.yaml").warnings]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "aliases: {en: [Mali]}",
+            "aliases: {en: [Mali], fe: [Mali]}",
+            "rules.yaml:7:27: warning: entity 'mali': aliases: 'fe' is not a language the "
+            "monitor knows (ar, fr, en, ru) (did you mean 'fr'?)",
+        ),
+        (
+            "title: {en: T}",
+            "title: {en: T, fe: T}",
+            "rules.yaml:10:20: warning: topic 't': title: 'fe' is not a language the monitor "
+            "knows (ar, fr, en, ru) (did you mean 'fr'?)",
+        ),
+        (
+            "{entity: wagner, weight: 1}",
+            "{entity: wagner, weight: '1'}",
+            "rules.yaml:14:34: warning: topic 't': weight is written as text ('1'): it is read "
+            "as the number 1; write it without quotes",
+        ),
+        (
+            "aliases: {en: [Wagner]}",
+            "aliases: {en: ['\\bWagner\\b']}",
+            "rules.yaml:4:20: warning: entity 'wagner': '\\bWagner\\b' looks like a regular "
+            "expression, but spellings are plain words (no pattern ever runs): it matches the "
+            "words 'bwagner b'. Write each spelling out; a trailing * allows any ending",
+        ),
+        (
+            "aliases: {en: [Mali]}",
+            "aliases: {en: [Mali, Wagner]}",
+            "rules.yaml:7:26: warning: entity 'mali': 'Wagner' is also a spelling of entity "
+            "'wagner' (line 4): both are found wherever it occurs",
+        ),
+        (
+            "aliases: {en: [Mali]}",
+            "aliases: {en: [Mali]}\n    not_in: {en: [Office du Niger]}",
+            "rules.yaml:8:19: warning: entity 'mali': not_in 'Office du Niger' contains none of "
+            "its spellings, so it never blocks one (a not_in phrase is a spelling in its "
+            "context, such as 'Richard Wagner' for Wagner)",
+        ),
+    ],
+)
+def test_check_warns_of_what_is_valid_but_likely_not_meant(
+    old: str, new: str, expected: str
+) -> None:
+    assert old in GOOD
+    assert warnings_of(GOOD.replace(old, new)) == [expected]
+
+
+def test_a_good_file_has_no_warnings() -> None:
+    assert warnings_of(GOOD) == []
+    # a not_in phrase holding a spelling (with a proclitic, or by its wildcard) is fine
+    text = GOOD.replace(
+        "aliases: {en: [Wagner]}",
+        "aliases: {en: [Wagner, Wagn*], ar: [فاغنر]}\n"
+        "    not_in: {en: [Richard Wagner, Wagnerian opera], ar: [ريتشارد لفاغنر]}",
+    )
+    assert warnings_of(text) == []
+
+
+def test_sources_warn_of_bare_numbers_fast_polls_and_missing_files(tmp_path: Path) -> None:
+    there = tmp_path / "feed.xml"
+    there.write_text("<rss/>", encoding="utf-8")
+    text = GOOD + (
+        "fetch: {min_every: 2m}\n"
+        "sources:\n"
+        f"  - {{name: A, kind: file, path: '{there}', every: 600}}\n"
+        f"  - {{name: B, kind: file, path: '{tmp_path / 'gone.xml'}', every: 30s}}\n"
+        "  - {name: C, kind: rss, url: 'https://example.org/f', every: 2w}\n"
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    rules = load_rules(path)
+    assert rules.sources[2].every_s == 14 * 86400  # the one duration grammar: weeks too
+    found = [w.message for w in rules.warnings]
+    assert found == [
+        "source 'A': every: 600 has no unit: it is read as 600 seconds (10m); write 600s or 10m",
+        f"source 'B': '{tmp_path / 'gone.xml'}' does not exist (a relative path is read from "
+        "the folder the service runs in); it will fail until it does",
+        "source 'B': every 30s is more often than fetch: min_every (2m); it is polled every "
+        "30s all the same (min_every bounds only a feed's own hints): raise every or lower "
+        "min_every",
+    ]
+
+
+def check(tmp_path: Path, text: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "check", "--rules", str(path), *flags],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_check_exits_0_with_warnings_unless_strict(tmp_path: Path) -> None:
+    text = GOOD.replace("weight: 1}\n      - {entity: mali", "weight: '1'}\n      - {entity: mali")
+    proc = check(tmp_path, text)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 warnings" in proc.stdout
+    assert proc.stderr.startswith(f"{tmp_path / 'rules.yaml'}:14:34: warning: ")
+    assert check(tmp_path, text, "--strict").returncode == 1
+
+
+def test_yaml_errors_in_plain_words_and_past_an_indentation_slip(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("    kind: place", "\tkind: place")
+        .replace("    alert: instant", "     alert: instant")
+        .replace("{entity: wagner,", "{entity: wagnr,")
+    )
+    proc = check(tmp_path, text)
+    assert proc.returncode == 1
+    lines = [line.split(": ", 1)[1] for line in proc.stderr.splitlines()]
+    where = [line.split(": ", 1)[0].rsplit("/", 1)[1] for line in proc.stderr.splitlines()]
+    assert where == ["rules.yaml:6:1", "rules.yaml:11:6", "rules.yaml:14:18"]
+    assert lines[0] == (
+        "YAML syntax error: a tab character: YAML indents with spaces only (replace it by "
+        "spaces)"
+    )
+    assert lines[1].startswith("YAML syntax error: indentation slip: this line is indented 5")
+    assert "line 10 is indented 4" in lines[1]
+    # the schema's errors after the slips still show
+    assert lines[2] == "topic 't': term: unknown entity 'wagnr' (did you mean 'wagner'?)"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("title: {en: T}", "title: {en: 'T}", "rules.yaml:10:17: YAML syntax error: this quote (') is never closed"),
+        ("    alert: instant", "    alert instant", "rules.yaml:11:5: YAML syntax error: this line has no ':'"),
+        ("kind: place", "kind: @place", "rules.yaml:6:11: YAML syntax error: '@' cannot begin a value in YAML"),
+        ("aliases: {en: [Mali]}", "aliases: {en: [*Mali]}", "rules.yaml:7:20: YAML syntax error: '*Mali' begins with '*'"),
+        ("      - {entity: mali", "      -{entity: mali", "rules.yaml:15:7: YAML syntax error: a list item needs '- '"),
+        ("    alert: instant", "    alert: instant: now", "rules.yaml:11:19: YAML syntax error: a second ': ' on this line"),
+    ],
+)
+def test_yaml_syntax_errors_say_what_in_plain_words(old: str, new: str, expected: str) -> None:
+    assert old in GOOD
+    found = errors(GOOD.replace(old, new))
+    assert any(e.startswith(expected) for e in found), found

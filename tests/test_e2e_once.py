@@ -100,3 +100,18 @@ def test_once_with_broken_rules_exits_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"{bad}:1:")
+
+
+def test_once_polls_only_the_sources_named(tmp_path: Path, server: FeedServer) -> None:
+    rules = rules_with_sources(tmp_path, [
+        {"name": "Seed feed", "kind": "rss", "url": server.url("/seed.xml"), "lang": "ar", "every": "10m"},
+        {"name": "BBC World", "kind": "rss", "url": server.url("/bbc.xml"), "lang": "en", "every": "10m"},
+    ])  # fmt: skip
+    state = tmp_path / "state"
+    wrong = run("once", "--rules", str(rules), "--source", "BBC Wrld", state=state)
+    assert wrong.returncode == 1
+    assert "--source 'BBC Wrld': no source of that name (did you mean 'BBC World'?)" in wrong.stderr
+    proc = run("once", "--rules", str(rules), "--source", "bbc world", state=state)
+    assert proc.returncode == 0, proc.stderr
+    assert "BBC World: ok; 28 items, 28 new" in proc.stderr
+    assert "Seed feed" not in proc.stderr and server.hits("/seed.xml") == 0

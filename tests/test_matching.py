@@ -6,6 +6,7 @@ import pytest
 
 from config import parse_rules
 from matching.engine import Matcher
+from matching.explain import Explainer
 
 RULES = """
 entities:
@@ -206,12 +207,64 @@ def test_hits_are_explained(matcher: Matcher) -> None:
     result = matcher.match(
         "doc1", "Wagner in Mali", "Russian mercenaries were seen in Bamako.", snippets=True
     )
-    data = result.to_dict()
-    assert data["id"] == "doc1"
+    data = Explainer(matcher.rules).json(result)
+    assert data["schema"] == 2 and data["id"] == "doc1"
     topic = data["topics"][0]
     assert topic["matched"] and topic["score"] == 5 and topic["threshold"] == 3
-    by_term = {h["term"]: h for h in topic["hits"]}
-    assert by_term["Wagner"]["field"] == "title" and by_term["Wagner"]["start"] == 0
+    assert topic["verdict"] == "match"
+    by_term = {data["hits"][i]["term"]: data["hits"][i] for i in topic["hits"]}
+    assert by_term["Wagner"]["field"] == "title" and by_term["Wagner"]["word"] == 1
     assert by_term["mercenar*"]["matched"] == "mercenaries"
-    assert by_term["mercenar*"]["field"] == "text"
+    assert by_term["mercenar*"]["field"] == "text" and by_term["mercenar*"]["word"] == 2
     assert "Russian mercenaries" in by_term["mercenar*"]["snippet"]
+    start, end = by_term["mercenar*"]["chars"]
+    assert "Russian mercenaries were seen in Bamako."[start:end] == "mercenaries"
+
+
+def test_explain_text_is_compact(matcher: Matcher) -> None:
+    result = matcher.match("doc1", "Wagner in Africa Corps country", "Mali and Mali again")
+    text = Explainer(matcher.rules).text(result)
+    lines = text.splitlines()
+    # the verdict, the score against the threshold and each scoring term with its weight
+    assert "  russia_africa: MATCH, score 5 / threshold 3: wagner 2 + africa_corps 2 + mali 1" in lines
+    # a score under half the threshold is no near miss
+    assert "  sahel: no match, score 1 / threshold 2: mali 1" not in lines
+    assert "  sahel: near miss, score 1 / threshold 2: mali 1" in lines
+    # every hit once, numbered, with 1-based words in its field and the spelling's languages
+    assert "    1. title word 1: 'Wagner' (en/fr) -> wagner" in lines
+    assert "    3. text word 1: 'Mali' (en/fr) -> mali" in lines
+    assert sum(1 for line in lines if "'Mali'" in line) == 2
+    # "Africa" inside "Africa Corps" only counted, and shown with --verbose
+    assert not any("'Africa' (en)" in line for line in lines)
+    assert any(line.startswith("    (1 more inside a longer match") for line in lines)
+    again = matcher.match("doc1", "Wagner in Africa Corps country", "Mali and Mali again", True)
+    verbose = Explainer(matcher.rules).text(again, verbose=True)
+    assert "'Africa' (en) -> africa [not counted: part of a longer match (africa_corps)]" in verbose
+    assert "“Wagner in Africa Corps country”" in verbose
+
+
+def test_a_zero_score_is_no_match_and_half_the_threshold_a_near_miss(matcher: Matcher) -> None:
+    explain = Explainer(matcher.rules)
+    nothing = explain.text(matcher.match("t", "Nothing here", ""))
+    assert "  russia_africa: no match" in nothing.splitlines()
+    low = matcher.match("t", "Russia speaks", "")
+    assert low.topics[0].verdict == "no match" and low.topics[0].score == 1
+    half = matcher.match("t", "Wagner speaks", "")
+    assert half.topics[0].verdict == "near miss"
+    assert "why not: required group missing" in explain.text(half)
+
+
+def test_explain_json_writes_each_hit_once(matcher: Matcher) -> None:
+    result = matcher.match("t", "Niger: floods", "Wagner in Niger", snippets=True)
+    data = Explainer(matcher.rules).json(result)
+    assert len(data["hits"]) == len(result.hits)
+    for topic in data["topics"]:
+        assert all(isinstance(i, int) and 0 <= i < len(data["hits"]) for i in topic["hits"])
+    russia, sahel = data["topics"]
+    # Niger: ambiguous in English, corroborated by Wagner for russia_africa; sahel finds no
+    # other entity of its own, so it leaves both uncorroborated (each hit listed once)
+    niger = [i for i, h in enumerate(data["hits"]) if h["entity"] == "niger"]
+    assert len(niger) == 2 and set(niger) <= set(russia["hits"])
+    assert russia["uncorroborated"] == [] and sahel["uncorroborated"] == niger
+    assert russia["terms"] == {"wagner": 2, "niger": 1} and sahel["verdict"] == "no match"
+    assert data["hits"][niger[0]]["chars"] == [0, 5] and data["hits"][niger[1]]["word"] == 3

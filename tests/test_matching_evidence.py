@@ -9,7 +9,7 @@ import pytest
 from config import parse_rules
 from core.errors import RulesError
 from matching.engine import Matcher
-from matching.explain import render
+from matching.explain import Explainer
 
 RULES = """
 entities:
@@ -114,7 +114,7 @@ def test_corroborated_by_counts_wherever_it_is_found(matcher: Matcher) -> None:
 def test_uncorroborated_tripoli_is_explained(matcher: Matcher) -> None:
     result = matcher.match("t", "A Russian delegation in Tripoli", "")
     assert "tripoli" not in result.entities
-    assert "ambiguous, not corroborated" in render(result, matcher.rules)
+    assert "ambiguous, not corroborated" in Explainer(matcher.rules).text(result)
 
 
 def test_a_spelling_does_not_corroborate_itself(matcher: Matcher) -> None:
@@ -136,7 +136,7 @@ def test_a_group_is_found_when_enough_members_are(matcher: Matcher) -> None:
     assert group.term == "3 of its members: mali, burkina_faso, niger"
     assert (group.start, group.end, group.field) == (0, 1, "title")
     assert "bloc_acts" in result.matched_topics
-    assert "3 of its members" in render(result, matcher.rules)
+    assert "3 of its members" in Explainer(matcher.rules).text(result)
 
 
 def test_an_ambiguous_member_counts_when_another_member_corroborates(matcher: Matcher) -> None:
@@ -162,7 +162,7 @@ def test_exclude_below_vetoes_weak_reports_only(matcher: Matcher) -> None:
     topic = strong.topics[0]
     assert topic.score == 5 and topic.matched and topic.reasons == ()
     assert topic.notes == ("exclude ww2 lifted: score 5 is at least 2 x the threshold",)
-    assert "note: exclude ww2 lifted" in render(strong, matcher.rules)
+    assert "note: exclude ww2 lifted" in Explainer(matcher.rules).text(strong)
 
 
 def test_exclude_unless_an_anchor_is_found(matcher: Matcher) -> None:

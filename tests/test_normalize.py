@@ -1,8 +1,11 @@
 """The one normaliser: every folding DESIGN.md lists, on aliases and text alike."""
 
+import unicodedata
+
 import pytest
 
-from core.text import normalize, words
+from core import textfold, textfold_data
+from core.text import normalize, word_spans, words
 
 CASES = [
     ("Traoré", "traore"),
@@ -42,3 +45,31 @@ def test_words_and_idempotence() -> None:
     once = normalize(text)
     assert normalize(once) == once
     assert words("Saddam Haftar, à Ouagadougou.") == ["saddam", "haftar", "a", "ouagadougou"]
+
+
+def test_the_generated_fold_table_is_current() -> None:
+    # core/textfold_data.py is what `python -m core.textfold` writes from the folding rules
+    assert unicodedata.unidata_version == textfold_data.UNICODE
+    assert textfold.compute_ranges() == textfold_data.RANGES
+    assert textfold.make_table(textfold.compute_ranges()) == textfold.TABLE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Saddam Haftar, à Ouagadougou.",
+        "d’Haftar «Wagner» (Burkina-Faso)",
+        "وصل اللواء صَدَّام حفتر إلى واغادوغو، في زيارة",
+        "  many \n\n spaces\t",
+        "ـــ lone marks \u0301 and zero\u200bwidth",
+        "½ a fraction, ﷺ a ligature, 🔴 an emoji",
+        "",
+    ],
+)
+def test_word_spans_say_where_each_normalised_word_is(text: str) -> None:
+    spans = word_spans(text)
+    assert len(spans) == len(words(text))
+    for (start, end), word in zip(spans, words(text), strict=True):
+        # each span holds its word; where a character splits into several words (½), the
+        # piece between spaces that holds them all
+        assert word in normalize(text[start:end]).split()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from core.clock import FixedClock
-from ops.httpserver import Health, OpsServer, assess, listen_from_env, parse_listen
+from ops.httpserver import Health, OpsServer, assess, parse_listen
 from ops.metrics import CONTENT_TYPE, Registry
 
 T0 = datetime(2026, 8, 13, 4, 0, tzinfo=UTC)
@@ -211,6 +211,3 @@ def test_listen_addresses() -> None:
     for bad in ("host:", "host:http", "1:99999", "[::1]8080"):
         with pytest.raises(ValueError, match="SAHELWATCH_HTTP"):
             parse_listen(bad)
-    assert listen_from_env({}) is None
-    assert listen_from_env({"SAHELWATCH_HTTP": " "}) is None
-    assert listen_from_env({"SAHELWATCH_HTTP": "127.0.0.1:8080"}) == ("127.0.0.1", 8080)

@@ -74,3 +74,24 @@ def test_tracebacks_never_show_the_token(captured) -> None:
         text = buffer.getvalue()
         assert "send failed" in text and "RuntimeError" in text
         assert TOKEN not in text
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_the_scheduler_log_shows_at_debug_only(level: str, shown: bool) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("apscheduler").level)
+    buffer = io.StringIO()
+    try:
+        log.setup(level, stream=buffer)
+        logging.getLogger("apscheduler.executors.default").info('Running job "poll A"')
+        logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+        logging.getLogger("sahelwatch").info("stage=poll source=A")
+    finally:
+        for handler in list(root.handlers):
+            if handler not in saved[0]:
+                root.removeHandler(handler)
+        root.setLevel(saved[1])
+        logging.getLogger("apscheduler").setLevel(saved[2])
+    text = buffer.getvalue()
+    assert ("Running job" in text) is shown
+    assert "was missed" in text and "stage=poll source=A" in text

@@ -69,7 +69,7 @@ def test_an_invalid_source_is_refused_with_every_problem_located() -> None:
     line = next(i for i, t in enumerate(DEFAULT.splitlines(), 1) if "name: Offline demo" in t) + 1
     assert [str(i) for i in info.value.issues] == [
         f"rules.yaml:{line}:31: source 'X': 'ftp://x' is not an http(s) URL",
-        f"rules.yaml:{line}:49: source 'X': every 'soon' is not a duration like 90s, 10m, 1h or 2d",
+        f"rules.yaml:{line}:49: source 'X': every 'soon' is not a duration like 90s, 10m, 1h, 2d or 2w",
     ]
 
 
