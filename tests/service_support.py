@@ -204,7 +204,7 @@ def run_bot(
     full.update(STATE_DIR=str(state), **(env or {}))
     return subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), *args],
-        capture_output=True, text=True, cwd=ROOT, env=full, timeout=120, check=False,
+        capture_output=True, text=True, cwd=ROOT, env=full, timeout=300, check=False,  # a hang guard
     )  # fmt: skip
 
 

@@ -4,10 +4,8 @@ leave the file untouched, and OPML in from another reader and out again."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 
 from config import load_rules
 from tests.feedserver import FeedServer
+from tests.service_support import run_bot
 from watchers.opml import read_opml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,17 +27,7 @@ DEAD = HOME.replace(b"/news/rss.xml", b"/gone.xml")
 
 
 def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env["STATE_DIR"] = str(state)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_bot(state, *args)
 
 
 @pytest.fixture

@@ -8,15 +8,14 @@ run delivers nothing again (the outbox and dedupe hold across processes).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.feedserver import FeedServer
+from tests.service_support import run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TITLE = "صدام حفتر في واغادوغو لتعزيز التعاون مع تحالف دول الساحل"
@@ -32,17 +31,7 @@ def rules_with_sources(tmp: Path, sources: list[dict[str, object]]) -> Path:
 
 
 def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env["STATE_DIR"] = str(state)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return run_bot(state, *args)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +28,23 @@ from storage.delivery_records import Part
 from storage.delivery_store import DeliveryStore
 from storage.records import IngestResult
 from storage.store import Store
+from tests import event_reports as bank
+from tests.event_reports import (
+    COUP_AR,
+    COUP_EN,
+    COUP_EN_2,
+    COUP_FR,
+    HOUR,
+    RECALL_AR,
+    RECALL_FR,
+    RECALL_RU,
+    T0,
+    at,
+    report,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-HOUR = timedelta(hours=1)
 EVER = T0 - timedelta(days=30)  # stories_since this: every story
-
-
-def report(source: str, lang: str, at: timedelta, title: str, summary: str) -> Item:
-    url = f"https://{source.lower().replace(' ', '-')}.example/{zlib.crc32(title.encode()):08x}"
-    return Item(source, url, url, title, summary=summary, lang=lang, published=T0 + at)
 
 
 def copy_of(item: Item, source: str, later: timedelta) -> Item:
@@ -47,78 +54,11 @@ def copy_of(item: Item, source: str, later: timedelta) -> Item:
     return replace(item, source=source, url=url, guid=url, published=item.published + later)
 
 
-COUP_EN = report(
-    "Reuters", "en", 0 * HOUR,
-    "Burkina Faso says it foiled coup attempt, officers arrested",
-    "Burkina Faso's military government said on Monday it had foiled an attempted coup against"
-    " Captain Ibrahim Traore planned for this week, and that several army officers had been"
-    " arrested in Ouagadougou, the security minister said in a televised statement.",
-)  # fmt: skip
-COUP_EN_2 = report(
-    "AP", "en", 2 * HOUR,
-    "Burkina junta thwarts plot to overthrow Traore, minister says",
-    "Authorities in Burkina Faso have thwarted a plot by soldiers to overthrow the country's"
-    " military leader Ibrahim Traore, the security minister announced on state television on"
-    " Monday, accusing the plotters of acting from abroad.",
-)  # fmt: skip
-COUP_FR = report(
-    "RFI Afrique", "fr", 3 * HOUR,
-    "Burkina Faso: le gouvernement affirme avoir déjoué une tentative de coup d'État",
-    "Le ministre de la Sécurité a annoncé lundi soir à la télévision nationale qu'une tentative"
-    " de coup d'État visant le capitaine Ibrahim Traoré avait été déjouée à Ouagadougou."
-    " Plusieurs officiers ont été interpellés.",
-)  # fmt: skip
-COUP_AR = report(
-    "Al Jazeera Arabic", "ar", 4 * HOUR,
-    "بوركينا فاسو تعلن إحباط محاولة انقلاب ضد النقيب إبراهيم تراوري",
-    "أعلنت حكومة بوركينا فاسو يوم الاثنين إحباط محاولة انقلابية كانت تستهدف رئيس المجلس"
-    " العسكري النقيب إبراهيم تراوري، مشيرة إلى اعتقال عدد من الضباط في واغادوغو.",
-)  # fmt: skip
-RECALL_EN = report(
-    "Reuters", "en", 1 * HOUR,
-    "Mali recalls its ambassador from Algeria after drone is shot down",
-    "Mali said on Sunday it had recalled its ambassador from Algeria, a day after the Algerian"
-    " army said it shot down a drone that had entered its airspace near the border town of"
-    " Tinzaouaten.",
-)  # fmt: skip
-RECALL_AR = report(
-    "France 24 Arabic", "ar", 2 * HOUR,
-    "مالي تستدعي سفيرها لدى الجزائر بعد إسقاط طائرة مسيرة",
-    "أعلنت الحكومة الانتقالية في مالي الأحد استدعاء سفيرها لدى الجزائر للتشاور، بعد إسقاط"
-    " الجيش الجزائري طائرة مسيرة تابعة للجيش المالي قرب الحدود.",
-)  # fmt: skip
-RECALL_FR = report(
-    "BBC Afrique", "fr", 3 * HOUR,
-    "Le Mali rappelle son ambassadeur en Algérie après la destruction d'un drone",
-    "Les autorités de transition maliennes ont annoncé dimanche le rappel de leur ambassadeur à"
-    " Alger pour consultations, après que l'armée algérienne a abattu un drone malien près de"
-    " la frontière.",
-)  # fmt: skip
-RECALL_RU = report(
-    "RIA Novosti", "ru", 5 * HOUR,
-    "Мали отозвала посла из Алжира после того, как был сбит беспилотник",
-    "Власти Мали отозвали посла из Алжира после того, как алжирская армия сбила малийский"
-    " беспилотник у границы, сообщило государственное телевидение.",
-)  # fmt: skip
-HAFTAR_AR = report(
-    "Al Arabiya", "ar", 0 * HOUR,
-    "المشير خليفة حفتر يستقبل وفدا عسكريا روسيا في بنغازي",
-    "استقبل القائد العام للجيش الوطني الليبي المشير خليفة حفتر في مقر القيادة العامة بمدينة"
-    " بنغازي وفدا عسكريا روسيا رفيع المستوى لبحث التعاون العسكري.",
-)  # fmt: skip
-YEVKUROV_RU = report(
-    "RIA Novosti", "ru", 1 * HOUR,
-    "Евкуров прибыл с визитом в Ливию",
-    "Российская военная делегация во главе с заместителем министра обороны Юнус-Беком"
-    " Евкуровым прибыла в Ливию для переговоров о военном сотрудничестве.",
-)  # fmt: skip
-YEVKUROV_EN = report(
-    "Libya Herald", "en", 2 * HOUR,
-    "Russia's deputy defence minister Yevkurov meets Haftar in Benghazi",
-    "Russian deputy defence minister Yunus-Bek Yevkurov met eastern Libyan commander Khalifa"
-    " Haftar in Benghazi on Tuesday for talks on military cooperation, the Libyan National Army"
-    " said.",
-)  # fmt: skip
+# the bank's reports at other times: the recall an hour later, the Benghazi visit 5 h earlier
+RECALL_EN = at(bank.RECALL_EN, HOUR)
+HAFTAR_AR = at(bank.HAFTAR_AR, -5 * HOUR)
+YEVKUROV_RU = at(bank.YEVKUROV_RU, -5 * HOUR)
+YEVKUROV_EN = at(bank.YEVKUROV_EN, -5 * HOUR)
 TOBRUK = [
     report(
         "Libya Observer", "en", 3 * HOUR,
