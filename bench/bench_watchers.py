@@ -148,6 +148,7 @@ class Figures:
     transactions: int = 0  # store transactions of the pipeline's writes (runner.writes)
     writes: int = 0  # writes (a poll's reports, a poll's health) in them
     longest_batch: float = 0.0  # seconds the longest of them held the event loop
+    db_growth: int = 0  # bytes the state database grew by in this cycle
 
 
 class Meter:
@@ -176,6 +177,12 @@ class Meter:
 
 def bench_sources(urls: Sequence[str]) -> list[Source]:
     return [Source(name=f"f{i}", kind="rss", every_s=600, url=u) for i, u in enumerate(urls)]
+
+
+def db_bytes(db: Any) -> int:
+    """The state database's size as its connection sees it (WAL pages included)."""
+    count = db.execute("PRAGMA page_count").fetchone()[0]
+    return int(count * db.execute("PRAGMA page_size").fetchone()[0])
 
 
 async def pipeline_run(
@@ -218,6 +225,7 @@ async def pipeline_run(
                 meter.start()
                 if prof is not None:
                     prof.enable()
+                size0 = db_bytes(db)
                 reports = await pipeline.run_once()
                 if prof is not None:
                     prof.disable()
@@ -241,6 +249,7 @@ async def pipeline_run(
                         transactions=pipeline.writes.batches - batches0,
                         writes=pipeline.writes.jobs - jobs0,
                         longest_batch=pipeline.writes.longest_s,
+                        db_growth=db_bytes(db) - size0,
                     )
                 )
             peaks = [peak_rss_mb()] + [peak_rss_mb(pid) for pid in worker_pids(pool)]
@@ -323,6 +332,11 @@ def print_cycle(name: str, f: Figures, target: float) -> None:
             f"   store: {f.writes} writes (a poll's reports, a poll's health) in "
             f"{f.transactions} transactions; the longest held the event loop "
             f"{f.longest_batch * 1000:.0f} ms"
+        )
+    if f.new_items:
+        print(
+            f"   database grew {f.db_growth / 1e6:.1f} MB: {f.db_growth / f.new_items / 1000:.2f}"
+            " KB a new report (target <= 3 KB; 13 KB in issue 16's 300-feed run)"
         )
 
 
