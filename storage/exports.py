@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from core.story import StoryItemView, StoryView
-from storage.queries import MAX_VIEW_ITEMS
+from storage.queries import MAX_VIEW_ITEMS, view_of
 from storage.records import iso, parse_iso
 
 _EXPORT = """
@@ -55,35 +55,14 @@ def iter_export(
     for row in conn.execute(_EXPORT.format(only=only), params):
         if story is None or row[0] != story[0]:
             if story is not None:
-                yield _view(story, items)
+                yield view_of(story[:11], tuple(json.loads(story[11])), tuple(items))
             story, items = row[:12], []
         if row[12] is not None and len(items) < MAX_VIEW_ITEMS:
             items.append(StoryItemView(row[12], row[13], row[14], row[15], parse_iso(row[16])))
     if story is not None:
-        yield _view(story, items)
+        yield view_of(story[:11], tuple(json.loads(story[11])), tuple(items))
 
 
 def story_topics(conn: sqlite3.Connection) -> list[str]:
     """Every topic some stored story has."""
     return [r[0] for r in conn.execute("SELECT DISTINCT topic FROM story_topics ORDER BY topic")]
-
-
-def _view(row: tuple[Any, ...], items: list[StoryItemView]) -> StoryView:
-    sid, title, url, source, lang, published, first, last, srcs, langs, ents, topics = row
-    first_seen, last_seen = parse_iso(first), parse_iso(last)
-    assert first_seen is not None and last_seen is not None  # NOT NULL columns
-    return StoryView(
-        id=sid,
-        title=title,
-        url=url,
-        source=source,
-        lang=lang,
-        published=parse_iso(published),
-        first_seen=first_seen,
-        last_seen=last_seen,
-        topics=tuple(json.loads(topics)),
-        entities=tuple(json.loads(ents)),
-        sources=tuple(json.loads(srcs)),
-        languages=tuple(json.loads(langs)),
-        items=tuple(items),
-    )

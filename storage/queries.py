@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from core.errors import StoreError
 from core.items import Item
@@ -94,8 +95,20 @@ def story_view(
                 _STORY_ITEMS, (SUMMARY_KEPT, sid, rep if rep is not None else -1, MAX_VIEW_ITEMS)
             )
         )
-    first = parse_iso(first_seen)
-    last = parse_iso(last_seen)
+    return view_of(
+        (sid, title, url, source, lang, published, first_seen, last_seen, srcs, langs, ents),
+        topics,
+        items,
+    )
+
+
+def view_of(
+    row: Sequence[Any], topics: tuple[str, ...], items: tuple[StoryItemView, ...]
+) -> StoryView:
+    """A StoryView from a `stories` row read as (id, title, url, source, lang, published,
+    first_seen, last_seen, sources, languages, entities), with its topics and items."""
+    sid, title, url, source, lang, published, first_seen, last_seen, srcs, langs, ents = row
+    first, last = parse_iso(first_seen), parse_iso(last_seen)
     assert first is not None and last is not None  # NOT NULL columns
     return StoryView(
         id=sid,
