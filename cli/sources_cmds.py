@@ -213,20 +213,30 @@ def _checked(args: argparse.Namespace) -> tuple[Rules | None, bool]:
     return rules, ok
 
 
-def run_try(args: argparse.Namespace) -> int:
+def _tried(args: argparse.Namespace, on_error: str) -> tuple[Rules, Trial] | None:
+    """Check the arguments, try the URL and print what it holds; None when the arguments are
+    refused or the URL fails (its error on stderr, followed by `on_error`)."""
     import asyncio  # only where a command runs a loop: 30 ms at start-up
-
-    from config.edit import source_line
-    from runner.trial import already_watched
 
     rules, ok = _checked(args)
     if rules is None or not ok:
-        return 1
+        return None
     trial = asyncio.run(_try(args, rules))
     _report(trial)
     if trial.error:
-        print(f"error: {trial.error}", file=sys.stderr)
+        print(f"error: {trial.error}{on_error}", file=sys.stderr)
+        return None
+    return rules, trial
+
+
+def run_try(args: argparse.Namespace) -> int:
+    from config.edit import source_line
+    from runner.trial import already_watched
+
+    tried = _tried(args, "")
+    if tried is None:
         return 1
+    rules, trial = tried
     print(f"as a source: - {source_line(trial.fields)}")
     clash = already_watched(rules.sources, trial.fields)
     if clash:
@@ -252,19 +262,13 @@ def _write(args: argparse.Namespace, lines: list[str]) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    import asyncio  # only where a command runs a loop: 30 ms at start-up
-
     from config.edit import source_line
     from runner.trial import already_watched
 
-    rules, ok = _checked(args)
-    if rules is None or not ok:
+    tried = _tried(args, "; nothing added")
+    if tried is None:
         return 1
-    trial = asyncio.run(_try(args, rules))
-    _report(trial)
-    if trial.error:
-        print(f"error: {trial.error}; nothing added", file=sys.stderr)
-        return 1
+    rules, trial = tried
     clash = already_watched(rules.sources, trial.fields)
     if clash:
         print(f"refused: {clash}; the rules file is unchanged", file=sys.stderr)
