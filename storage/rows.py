@@ -53,16 +53,17 @@ def identity_keys(item: Item, canon: str | None = None) -> list[tuple[int, str]]
 
 def explanations(match: MatchResult) -> list[tuple[str, int, float, str]]:
     """(topic, matched, score, explanation JSON) for every topic worth keeping (matched, or
-    scored above zero). The explanation is compact (migration 0007): the terms that scored
-    ("t"), why it missed ("r"), and where each counted hit is ("h": [entity or keyword, first
-    word, end word]); snippets and spellings are recomputed from the stored text when shown."""
+    scored above zero). The explanation is compact: the terms that scored ("t") and where each
+    counted hit is ("h": [entity or keyword, first word, end word]); why a topic missed,
+    snippets and spellings follow from these, the rules and the stored text, and are
+    recomputed when shown (rows written before migration 0007 was applied may also hold "r",
+    the reasons in words: nothing reads it)."""
     rows = []
     for t in match.topics:
         if not (t.matched or t.score > 0):
             continue
         explanation = {
             "t": list(t.terms),
-            "r": list(t.reasons),
             "h": [[h.entity or h.keyword, h.start, h.end] for h in t.hits if h.counted],
         }
         text = json.dumps(explanation, ensure_ascii=False, separators=(",", ":"))
