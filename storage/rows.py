@@ -56,8 +56,8 @@ def explanations(match: MatchResult) -> list[tuple[str, int, float, str]]:
     scored above zero). The explanation is compact: the terms that scored ("t") and where each
     counted hit is ("h": [entity or keyword, first word, end word]); why a topic missed,
     snippets and spellings follow from these, the rules and the stored text, and are
-    recomputed when shown (rows written before migration 0007 was applied may also hold "r",
-    the reasons in words: nothing reads it)."""
+    recomputed when shown (rows written by earlier versions may also hold "r", the reasons
+    in words: nothing reads it)."""
     rows = []
     for t in match.topics:
         if not (t.matched or t.score > 0):
