@@ -27,6 +27,7 @@ from delivery.sender import OutboxSender
 from delivery.service import DeliveryService
 from delivery.terminal import TerminalTransport
 from delivery.transport import TelegramTransport, Transport
+from ops.metrics import Metrics
 from storage.delivery_store import DeliveryStore
 
 DEFAULT_API = "https://api.telegram.org"
@@ -114,11 +115,14 @@ def build_service(
     limits: Limits | None = None,
     stream: TextIO | None = None,
     poll_timeout_s: float = 10.0,
+    metrics: Metrics | None = None,
 ) -> DeliveryService:
     """The service for `bot.py run`: Telegram when a token is set, else the terminal."""
     token = token if token is not None else os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:  # the terminal is not paced like Telegram
-        terminal_sender = OutboxSender(store, TerminalTransport(stream), Unpaced(), clock)
+        terminal_sender = OutboxSender(
+            store, TerminalTransport(stream), Unpaced(metrics=metrics), clock, metrics=metrics
+        )
         return DeliveryService(
             rules,
             store,
@@ -131,7 +135,7 @@ def build_service(
         )
     app = build_application(token, api_url)
     transport: Transport = TelegramTransport(app.bot)
-    sender = OutboxSender(store, transport, Pacer(limits), clock)
+    sender = OutboxSender(store, transport, Pacer(limits, metrics=metrics), clock, metrics=metrics)
     service = DeliveryService(
         rules,
         store,

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.log import event
-from ops.metrics import TELEGRAM_SEND_RATE
+from ops.metrics import Metrics
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -64,8 +64,11 @@ class Pacer:
         limits: Limits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.limits = limits or Limits()
+        self._rate_gauge = (metrics or Metrics()).telegram_send_rate
         self._mono = monotonic
         self._sleep = sleep
         self._chats: dict[int, _Chat] = {}
@@ -77,7 +80,7 @@ class Pacer:
         self.rate = self.limits.global_rate  # the global rate now (see current_rate)
         self._rate_at = monotonic()
         self._throttled: deque[tuple[float, int]] = deque()  # recent 429s: (time, chat)
-        TELEGRAM_SEND_RATE.set(self.rate)
+        self._rate_gauge.set(self.rate)
 
     def now(self) -> float:
         """The pacer's monotonic reading."""
@@ -155,7 +158,7 @@ class Pacer:
         lim = self.limits
         if self.rate < lim.global_rate and now > self._rate_at:
             self.rate = min(lim.global_rate, self.rate + (now - self._rate_at) * lim.recover_per_s)
-            TELEGRAM_SEND_RATE.set(self.rate)
+            self._rate_gauge.set(self.rate)
             if self.rate >= lim.global_rate:
                 event("pacing", "telegram", rate=self.rate, recovered=True)
         self._rate_at = max(self._rate_at, now)
@@ -177,7 +180,7 @@ class Pacer:
         self.rate = max(lim.min_global_rate, before * lim.backoff_factor)
         self._rate_at = now
         self._next_slot = max(self._next_slot, now + 1.0 / self.rate)
-        TELEGRAM_SEND_RATE.set(self.rate)
+        self._rate_gauge.set(self.rate)
         event(
             "pacing", "telegram", level=logging.WARNING,
             rate=round(self.rate, 2), was=round(before, 2), throttled_chats=chats,

@@ -48,7 +48,7 @@ from delivery.transport import (
     Transport,
     Unsure,
 )
-from ops.metrics import MESSAGES_SENT_TOTAL, TELEGRAM_429_TOTAL
+from ops.metrics import Metrics
 from storage.delivery_store import DeliveryStore, OutboxRow, Part
 
 LOG = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class OutboxSender:
         reply_attempts: int = 5,
         reply_patience_s: float = 60.0,
         on_sent: Callable[[OutboxRow, int], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -99,6 +100,7 @@ class OutboxSender:
         self.on_sent = on_sent
         self.fold: FoldHook | None = None  # a chat's due alerts -> the parts listing them, or []
         self.stats = SendStats()
+        self.metrics = metrics or Metrics()
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._snoozed: dict[int, float] = {}
         self._locks: dict[int, asyncio.Lock] = {}
@@ -242,7 +244,7 @@ class OutboxSender:
             return self._failed(row, exc)
         self.store.mark_sent(row.id, chat_id, message_id, self.clock.now())
         self.stats.sent += 1
-        MESSAGES_SENT_TOTAL.inc()
+        self.metrics.messages_sent.inc()
         if self.on_sent is not None:
             self.on_sent(row, message_id)
         return True
@@ -272,7 +274,7 @@ class OutboxSender:
 
     def _count_429(self) -> None:
         self.stats.retry_after += 1
-        TELEGRAM_429_TOTAL.inc()
+        self.metrics.telegram_429.inc()
 
     async def _reconcile(self, row: OutboxRow) -> bool:
         """A row left in flight: find it in the chat, or send it again."""

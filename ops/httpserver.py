@@ -1,14 +1,16 @@
 """The optional health and metrics endpoint: a small asyncio HTTP/1.1 server, nothing else.
 
     GET /healthz  -> 200 JSON when ready and fresh, 503 JSON otherwise (orchestrators read the code)
-    GET /metrics  -> the registry in Prometheus text format 0.0.4
+    GET /metrics  -> the registry, prometheus_client's text exposition (generate_latest)
     anything else -> 404 (405 for another method on those two paths)
 
 `run` starts it when `--http host:port` (default `$SAHELWATCH_HTTP`) is given and passes a
 `health()` callable (sync or async) returning a `Health` (or a plain mapping with the same
-keys: `Health.from_value`). The server only reads what it is handed: no store, no Telegram. It
-is built to survive slow or garbage clients: a deadline for the request head, a size cap, a
-connection cap, and one request per connection (`Connection: close`).
+keys: `Health.from_value`) and the service's `CollectorRegistry`. The server only reads what it
+is handed: no store, no Telegram (the registry's outbox gauge reads the store, on this loop's
+thread, as `health()` does). It is built to survive slow or garbage clients: a deadline for
+the request head, a size cap, a connection cap, and one request per connection
+(`Connection: close`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.clock import Clock, SystemClock
 from core.log import event
-from ops.metrics import CONTENT_TYPE, METRICS, Registry
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 ENV_VAR = "SAHELWATCH_HTTP"
 DEFAULT_STALE_AFTER = timedelta(hours=1)
@@ -143,7 +147,7 @@ class OpsServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        registry: Registry = METRICS,
+        registry: CollectorRegistry | None = None,
         clock: Clock | None = None,
         stale_after: timedelta | None = DEFAULT_STALE_AFTER,
         read_timeout_s: float = 5.0,
@@ -153,7 +157,7 @@ class OpsServer:
         self._health = health
         self.host = host
         self._port = port
-        self._registry = registry
+        self._registry = registry  # None: an empty /metrics
         self._clock = clock or SystemClock()
         self.stale_after = stale_after
         self.read_timeout_s = read_timeout_s
@@ -242,8 +246,12 @@ class OpsServer:
         if method not in ("GET", "HEAD"):
             return _response(405, b"method not allowed\n", extra=("Allow: GET, HEAD",))
         if path == "/metrics":
-            body = self._registry.render().encode()
-            return _response(200, body, CONTENT_TYPE, head_only=method == "HEAD")
+            # imported here: ops.healthcheck imports this module and stays standard library only
+            from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+            # gauges with a function (the outbox depth) are read now, on this thread
+            body = b"" if self._registry is None else generate_latest(self._registry)
+            return _response(200, body, CONTENT_TYPE_LATEST, head_only=method == "HEAD")
         status, report = await self._health_report()
         body = (json.dumps(report, ensure_ascii=False, default=str) + "\n").encode()
         return _response(status, body, "application/json", head_only=method == "HEAD")

@@ -25,7 +25,7 @@ from config import Rules, parse_rules
 from config.model import Source
 from core.errors import RulesError, RulesIssue
 from core.log import event
-from ops.metrics import RULES_RELOADS_TOTAL
+from ops.metrics import Metrics
 
 OnGood = Callable[[Rules], Awaitable[None]]
 OnBad = Callable[[list[str]], Awaitable[None]]
@@ -69,6 +69,7 @@ class RulesWatcher:
     `baseline` is the digest of the content already running (take `file_digest(path)` *before*
     loading the rules at start-up); without it, whatever the file holds at `start()` counts as
     running. `settle_s` is how long a changed file must stay the same before it is validated.
+    Each report counts in `metrics` (the service's) as `rules_reloads_total{result=...}`.
     """
 
     def __init__(
@@ -80,12 +81,14 @@ class RulesWatcher:
         *,
         baseline: str | None = None,
         settle_s: float = 0.2,
+        metrics: Metrics | None = None,
     ) -> None:
         self.path = Path(path)
         self.on_good = on_good
         self.on_bad = on_bad
         self.interval_s = interval_s
         self.settle_s = settle_s
+        self.reloads = (metrics or Metrics()).rules_reloads  # by result
         self._seen: str | None = baseline
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -171,15 +174,15 @@ class RulesWatcher:
             try:
                 await self.on_good(rules)
             except Exception as exc:
-                RULES_RELOADS_TOTAL.inc(result="failed")
+                self.reloads.labels(result="failed").inc()
                 event("reload", "rules", level=logging.ERROR, path=name, error=repr(exc))
                 messages = [f"{name}: the rules are valid but could not be applied: {exc!r}"]
                 await self._tell_bad(messages)
                 return messages
-            RULES_RELOADS_TOTAL.inc(result="applied")
+            self.reloads.labels(result="applied").inc()
             event("reload", "rules", path=name, result="applied", sources=len(rules.sources))
             return []
-        RULES_RELOADS_TOTAL.inc(result="refused")
+        self.reloads.labels(result="refused").inc()
         event(
             "reload",
             "rules",

@@ -35,14 +35,7 @@ from core.log import event
 from core.story import StoryNews
 from matching.engine import Matcher
 from matching.result import MatchResult
-from ops.metrics import (
-    ITEMS_TOTAL,
-    MATCHES_TOTAL,
-    POLL_ERRORS_TOTAL,
-    POLL_SECONDS,
-    POLLS_TOTAL,
-    STORIES_TOTAL,
-)
+from ops.metrics import Metrics
 from runner import prework
 from runner.parsepool import RulesAware
 from runner.writes import Writes
@@ -93,8 +86,10 @@ class Pipeline:
         rng: random.Random | None = None,
         *,
         parse_pool: Executor | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.writes = Writes(store)
         self.fetcher = fetcher
         self.sink = sink
@@ -169,13 +164,14 @@ class Pipeline:
             parse=partial(prework.parse_and_prepare, now=self.clock.now(), generation=generation),
         )  # fmt: skip
         report = CycleReport(source.name, outcome.ok, outcome.error, len(outcome.items))
-        POLLS_TOTAL.inc(source=source.name, ok=outcome.ok)
-        POLL_SECONDS.observe(
-            (outcome.finished - outcome.started).total_seconds(), source=source.name
+        m = self.metrics
+        m.polls.labels(source=source.name, ok="true" if outcome.ok else "false").inc()
+        m.poll_seconds.labels(source=source.name).observe(
+            (outcome.finished - outcome.started).total_seconds()
         )
-        ITEMS_TOTAL.inc(len(outcome.items), source=source.name)
+        m.items.labels(source=source.name).inc(len(outcome.items))
         if not outcome.ok:
-            POLL_ERRORS_TOTAL.inc(source=source.name)
+            m.poll_errors.labels(source=source.name).inc()
         if outcome.items:
             try:
                 await self._process(
@@ -231,7 +227,7 @@ class Pipeline:
         report.matched = sum(1 for r in results if r.matched_topics)
         for result in results:
             for topic in result.matched_topics:
-                MATCHES_TOTAL.inc(topic=topic)
+                self.metrics.matches.labels(topic=topic).inc()
         event(
             "match",
             source.name,
@@ -247,7 +243,7 @@ class Pipeline:
         fresh = 0
         for outcome in stored:
             report.new_items += int(outcome.is_new)
-            STORIES_TOTAL.inc(int(outcome.story_is_new))
+            self.metrics.stories.inc(int(outcome.story_is_new))
             if outcome.new_topics:  # a new story with topics, or topics new to its story
                 fresh += 1
                 report.stories.append(outcome.story_id)

@@ -28,11 +28,14 @@ class Live:
             self._bad,
             interval_s=reload_every_s,
             baseline=file_digest(service.rules_path),
+            metrics=service.metrics,
         )
         self.server: OpsServer | None = None
         if http:
             host, port = parse_listen(http)
-            self.server = OpsServer(service.status, host=host, port=port)
+            self.server = OpsServer(
+                service.status, host=host, port=port, registry=service.metrics.registry
+            )
 
     async def _good(self, rules: Rules) -> None:
         digest = file_digest(self.service.rules_path)

@@ -1,17 +1,19 @@
 """The running system: every stage wired on one APScheduler, for `run` (forever) and `once`.
 
 `Service` owns the edges' resources (the state folder's lock, the database connection, checked
-for corruption at start, the HTTP client, the bot), builds the pipeline and the delivery service
-for the current rules, and implements the operator actions (pause, resume, reload, health) that
-bot commands and the live-reload watcher call. Rules are swapped in one step after they
-validate; a broken edit leaves the old rules running, and once good rules are applied after a
-refused edit the admins are told the rules are running again.
+for corruption at start, the HTTP client, the bot, its Prometheus metrics), builds the pipeline
+and the delivery service for the current rules, and implements the operator actions (pause,
+resume, reload, health) that bot commands and the live-reload watcher call. Rules are swapped in
+one step after they validate; a broken edit leaves the old rules running, and once good rules
+are applied after a refused edit the admins are told the rules are running again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import sqlite3
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,7 +32,7 @@ from core.log import event
 from core.story import StoryNews
 from delivery.app import build_service
 from delivery.service import DeliveryService
-from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
+from ops.metrics import Metrics
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
@@ -90,6 +92,8 @@ class Service:
             raise
         self.store = Store(self.db, self.clock, self.rules.stories)
         self.delivery_store = DeliveryStore(self.db.conn)
+        self.metrics = Metrics()  # what /metrics serves (runner.live)
+        self.metrics.outbox_depth.set_function(self._outbox_depth)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.client = make_client(self.rules.fetch)
         self.fetcher = Fetcher(self.client, self.rules.fetch, self.clock)
@@ -103,13 +107,15 @@ class Service:
             token=token,
             api_url=api_url,
             stream=stream,
+            metrics=self.metrics,
         )
         self.sink = DeliverySink(self.delivery)
         # `fetch: parse_workers`; its processes start with the first polls, stop with the service
         self.parse_pool: ParsePool = make_parse_pool(self.rules.fetch)
         self.pipeline = Pipeline(
-            self.rules, self.store, self.fetcher, self.sink, self.clock, parse_pool=self.parse_pool
-        )
+            self.rules, self.store, self.fetcher, self.sink, self.clock,
+            parse_pool=self.parse_pool, metrics=self.metrics,
+        )  # fmt: skip
         self.applied_digest = file_digest(rules_path)
         self.refused_edit = False  # an edit was refused, and no good rules came since
         self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
@@ -123,7 +129,7 @@ class Service:
         health = await self.pipeline.poll_source(source)
         if health.failures == 0 and health.last_success is not None:
             self.last_success = health.last_success
-            LAST_CYCLE_SUCCESS_TIMESTAMP.set(health.last_success.timestamp())
+            self.metrics.last_cycle_success_timestamp.set(health.last_success.timestamp())
         return health
 
     async def once(
@@ -139,7 +145,7 @@ class Service:
             reports = await self.pipeline.run_once(sources)
             if any(r.ok for r in reports):
                 self.last_success = self.clock.now()
-                LAST_CYCLE_SUCCESS_TIMESTAMP.set(self.last_success.timestamp())
+                self.metrics.last_cycle_success_timestamp.set(self.last_success.timestamp())
             self.delivery.run_digests()
             if self.delivery.telegram in ("terminal", "connected"):
                 await self.delivery.sender.drain(drain_timeout_s)
@@ -271,10 +277,19 @@ class Service:
         # the pipeline, health's one writer, keeps every source's row: no read of the table
         return {s.name: self.pipeline.health(s.name) for s in self.rules.sources}
 
+    def _outbox_depth(self) -> float:
+        """The outbox_depth gauge, read when /metrics is scraped: an indexed COUNT over the
+        service's connection, on the scraping thread, the event loop's (the connection's own
+        thread, where /healthz reads it too). NaN when it cannot be read: another thread asked
+        (sqlite3 refuses a connection made on another thread), or the store is closed."""
+        try:
+            return float(self.delivery_store.figures.pending_count())
+        except sqlite3.Error:
+            return math.nan
+
     def status(self) -> dict[str, object]:
         """What /healthz reports."""
         pending = self.delivery_store.figures.pending_count()
-        OUTBOX_DEPTH.set(pending)
         return {
             "ready": self.ready,
             "last_successful_cycle": self.last_success.isoformat() if self.last_success else None,

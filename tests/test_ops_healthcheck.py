@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,3 +85,12 @@ async def test_a_server_answering_garbage_is_unhealthy() -> None:
     async with server:
         code, out = await run_probe("--url", f"http://127.0.0.1:{port}/healthz")
     assert code == 1 and out.startswith("unhealthy:") and "Traceback" not in out
+
+
+def test_the_probe_does_not_load_the_metrics_library() -> None:
+    """Docker runs it every 30 s: the metrics library stays out of ops.httpserver's imports."""
+    code = "import sys, ops.healthcheck; print([m for m in sys.modules if 'prometheus' in m])"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert proc.stdout.strip() == "[]"

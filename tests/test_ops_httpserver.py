@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 
 from core.clock import FixedClock
 from ops.httpserver import Health, OpsServer, assess, parse_listen
-from ops.metrics import CONTENT_TYPE, Registry
+from ops.metrics import Metrics
 
 T0 = datetime(2026, 8, 13, 4, 0, tzinfo=UTC)
 
@@ -33,14 +34,14 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def registry() -> Registry:
-    reg = Registry()
-    reg.counter("x_polls_total", "Polls.", ("source",)).inc(source='a "b"')
-    return reg
+def registry() -> CollectorRegistry:
+    metrics = Metrics()
+    metrics.matches.labels(topic='a "b"').inc()
+    return metrics.registry
 
 
 @pytest.fixture
-async def server(clock: FixedClock, registry: Registry) -> AsyncIterator[tuple[OpsServer, State]]:
+async def server(clock: FixedClock, registry: CollectorRegistry) -> AsyncIterator[tuple[OpsServer, State]]:
     state = State()
     srv = OpsServer(
         state,
@@ -144,12 +145,13 @@ async def test_metrics_and_not_found(server: tuple[OpsServer, State]) -> None:
     async with client() as http:
         response = await http.get(f"{srv.url}/metrics?x=1")
         assert response.status_code == 200
-        assert response.headers["content-type"] == CONTENT_TYPE
-        assert response.text == (
-            "# HELP x_polls_total Polls.\n"
-            "# TYPE x_polls_total counter\n"
-            'x_polls_total{source="a \\"b\\""} 1.0\n'
-        )
+        assert response.headers["content-type"] == CONTENT_TYPE_LATEST
+        assert (
+            "# HELP sahelwatch_matches_total Items that matched a topic, by topic.\n"
+            "# TYPE sahelwatch_matches_total counter\n"
+            'sahelwatch_matches_total{topic="a \\"b\\""} 1.0\n'
+        ) in response.text
+        assert "_created" not in response.text  # no series the old client did not have
         assert (await http.get(f"{srv.url}/")).status_code == 404
         assert (await http.get(f"{srv.url}/healthz/x")).status_code == 404
         assert (await http.post(f"{srv.url}/metrics")).status_code == 405

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from config import Rules, load_rules
-from ops.metrics import RULES_RELOADS_TOTAL
+from ops.metrics import Metrics
 from ops.reload import RulesWatcher, file_digest, source_changes
 
 RULES = """\
@@ -63,10 +63,15 @@ def rules_file(tmp_path: Path) -> Path:
     return path
 
 
-def watcher(path: Path, calls: Calls, **kwargs: float) -> RulesWatcher:
+def watcher(path: Path, calls: Calls, metrics: Metrics | None = None) -> RulesWatcher:
     return RulesWatcher(
-        path, calls.on_good, calls.on_bad, baseline=file_digest(path), settle_s=0, **kwargs
+        path, calls.on_good, calls.on_bad, baseline=file_digest(path), settle_s=0, metrics=metrics
     )
+
+
+def reloads(metrics: Metrics, result: str) -> float | None:
+    """sahelwatch_rules_reloads_total{result=...} as /metrics would show it (None: no sample)."""
+    return metrics.registry.get_sample_value("sahelwatch_rules_reloads_total", {"result": result})
 
 
 async def test_unchanged_or_touched_file_is_not_reported(rules_file: Path) -> None:
@@ -81,8 +86,7 @@ async def test_unchanged_or_touched_file_is_not_reported(rules_file: Path) -> No
 
 async def test_good_edit_calls_on_good_with_the_new_rules(rules_file: Path) -> None:
     calls = Calls()
-    w = watcher(rules_file, calls)
-    before = RULES_RELOADS_TOTAL.value(result="applied")
+    w = watcher(rules_file, calls, metrics := Metrics())
     rules_file.write_text(rules_text(entity="wagner", every="10m"), encoding="utf-8")
     assert await w.poll_once() is True
     assert calls.bad == []
@@ -90,14 +94,13 @@ async def test_good_edit_calls_on_good_with_the_new_rules(rules_file: Path) -> N
     assert rules.topics["sahel"].terms[0].entity == "wagner"
     assert rules.sources[0].every_s == 600
     assert rules.path == str(rules_file)
-    assert RULES_RELOADS_TOTAL.value(result="applied") == before + 1
+    assert reloads(metrics, "applied") == 1 and reloads(metrics, "refused") is None
     assert await w.poll_once() is False  # reported once
 
 
 async def test_broken_edit_is_refused_with_located_messages(rules_file: Path) -> None:
     calls = Calls()
-    w = watcher(rules_file, calls)
-    before = RULES_RELOADS_TOTAL.value(result="refused")
+    w = watcher(rules_file, calls, metrics := Metrics())
     rules_file.write_text(rules_text(threshold="-1", entity="malli"), encoding="utf-8")
     assert await w.poll_once() is True
     assert calls.good == []
@@ -106,7 +109,7 @@ async def test_broken_edit_is_refused_with_located_messages(rules_file: Path) ->
         f"{rules_file}:13:16: topic 'sahel': threshold must be greater than 0, not -1",
         f"{rules_file}:15:18: topic 'sahel': term: unknown entity 'malli' (did you mean 'mali'?)",
     ]
-    assert RULES_RELOADS_TOTAL.value(result="refused") == before + 1
+    assert reloads(metrics, "refused") == 1 and reloads(metrics, "applied") is None
     assert await w.poll_once() is False  # the same broken content is not reported again
 
     rules_file.write_text("entities: [unclosed\n", encoding="utf-8")  # YAML syntax error

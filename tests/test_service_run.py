@@ -262,7 +262,7 @@ def test_metrics_after_a_cycle(tmp_path: Path, server: FeedServer) -> None:
         proc.kill()
     for name in "AB":
         assert re.search(
-            rf'^sahelwatch_polls_total\{{source="{name}",ok="true"\}} [1-9]', text, re.M
+            rf'^sahelwatch_polls_total\{{ok="true",source="{name}"\}} [1-9]', text, re.M
         )
         assert f'sahelwatch_items_total{{source="{name}"}} 2.0' in text
     assert "# TYPE sahelwatch_items_total counter" in text
