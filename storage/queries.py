@@ -58,6 +58,7 @@ def read_only(state: str | None) -> Iterator[sqlite3.Connection]:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         conn.execute("PRAGMA query_only=ON")
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # is it a database?
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the state database {path}: {exc}") from exc
     try:
@@ -67,6 +68,8 @@ def read_only(state: str | None) -> Iterator[sqlite3.Connection]:
             f"cannot read the state database {path} ({exc}): if it was made by an older "
             "version, start the service once (or run `python bot.py once`) to bring it up to date"
         ) from exc
+    except sqlite3.DatabaseError as exc:  # a page found damaged while reading
+        raise StoreError(f"cannot read the state database {path}: {exc}") from exc
     finally:
         conn.close()
 
