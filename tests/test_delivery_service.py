@@ -121,7 +121,7 @@ async def test_terminal_service_without_token(tmp_path: Path) -> None:
     out = io.StringIO()
     scheduler = AsyncIOScheduler(timezone=UTC)
     service = build_service(make_rules(), store, stories, token="", scheduler=scheduler, stream=out)
-    assert service.terminal and service.application is None
+    assert service.terminal and service.bot is None
     await service.start()
     try:
         sub = store.subscriber(TERMINAL_CHAT)
