@@ -3,8 +3,9 @@
 `build_service(...)` reads TELEGRAM_BOT_TOKEN (environment only, never logged) and
 TELEGRAM_API_URL (default https://api.telegram.org: a self-hosted Bot API server or a test
 server). With a token: a PTB 22 Application (long polling, no JobQueue of its own: digests run on
-the runner's APScheduler; no AIORateLimiter: the Pacer paces) and the Telegram transport. Without
-one: the terminal transport and its one local subscriber.
+the runner's APScheduler; no AIORateLimiter: the Pacer paces), handed to the service as a
+`PollingBot` it starts and stops, its command handlers, and the Telegram transport. Without one:
+the terminal transport and its one local subscriber.
 """
 
 from __future__ import annotations
@@ -62,44 +63,53 @@ def build_application(
     return builder.build()
 
 
-async def start_application(
-    app: Application[Any, Any, Any, Any, Any, Any], poll_timeout_s: float
-) -> None:
-    """Connect to the Bot API and start long polling; safe to call again after a failure.
+class PollingBot:
+    """A PTB Application as the delivery service starts and stops it (delivery.ports.BotRuntime):
+    connected, its command menus set, long polling the Bot API."""
 
-    TokenRejected when Telegram refuses the token; DeliveryError, in words, when the Bot API
-    cannot be reached or answers with an error. Neither carries the token (PTB's own
-    InvalidToken message does, so it is never passed on)."""
-    try:
-        await app.initialize()
-        for language, menu in menus().items():  # the menu in each interface language
-            await app.bot.set_my_commands(menu, language_code=language)
-        if not app.running:
-            await app.start()
-        updater = app.updater
-        assert updater is not None
-        if not updater.running:
-            await updater.start_polling(
-                poll_interval=0.0,
-                timeout=int(max(0, poll_timeout_s)),
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-            )
-    except InvalidToken:
-        raise TokenRejected(
-            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token "
-            "(@BotFather gives it) and TELEGRAM_API_URL"
-        ) from None
-    except TelegramError as exc:  # NetworkError, TimedOut, 5xx: try again later
-        raise DeliveryError(f"the Bot API is unreachable: {exc.message}") from None
+    def __init__(
+        self, app: Application[Any, Any, Any, Any, Any, Any], poll_timeout_s: float = 10.0
+    ) -> None:
+        self.app = app
+        self.poll_timeout_s = poll_timeout_s
 
+    async def start(self) -> None:
+        """Connect to the Bot API and start long polling; safe to call again after a failure.
 
-async def stop_application(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
+        TokenRejected when Telegram refuses the token; DeliveryError, in words, when the Bot API
+        cannot be reached or answers with an error. Neither carries the token (PTB's own
+        InvalidToken message does, so it is never passed on)."""
+        app = self.app
+        try:
+            await app.initialize()
+            for language, menu in menus().items():  # the menu in each interface language
+                await app.bot.set_my_commands(menu, language_code=language)
+            if not app.running:
+                await app.start()
+            updater = app.updater
+            assert updater is not None  # built with one: ApplicationBuilder's default
+            if not updater.running:
+                await updater.start_polling(
+                    poll_interval=0.0,
+                    timeout=int(max(0, self.poll_timeout_s)),
+                    allowed_updates=ALLOWED_UPDATES,
+                    drop_pending_updates=False,
+                )
+        except InvalidToken:
+            raise TokenRejected(
+                "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token "
+                "(@BotFather gives it) and TELEGRAM_API_URL"
+            ) from None
+        except TelegramError as exc:  # NetworkError, TimedOut, 5xx: try again later
+            raise DeliveryError(f"the Bot API is unreachable: {exc.message}") from None
+
+    async def stop(self) -> None:
+        app = self.app
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
 
 
 def build_service(
@@ -144,11 +154,10 @@ def build_service(
         ops=ops,
         clock=clock,
         scheduler=scheduler,
-        application=app,
-        poll_timeout_s=poll_timeout_s,
+        bot=PollingBot(app, poll_timeout_s),
     )
-    register(app, service)
+    register(app, service, service.subscriptions)
     return service
 
 
-__all__ = ["Update", "api_urls", "build_application", "build_service"]
+__all__ = ["PollingBot", "Update", "api_urls", "build_application", "build_service"]

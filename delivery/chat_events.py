@@ -14,13 +14,12 @@ class ChatEvents(CommandBase):
     async def migrated(self, update: Update, context: Ctx) -> None:
         message = update.effective_message
         if message is not None and message.migrate_to_chat_id:
-            self.svc.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+            self.subs.migrate(message.chat.id, message.migrate_to_chat_id)
 
     async def membership(self, update: Update, context: Ctx) -> None:
         change = update.my_chat_member
         if change is None:
             return
         gone = change.new_chat_member.status in ("kicked", "left")
-        if gone and self.svc.store.subscriber(change.chat.id) is not None:
-            reason = f"bot {change.new_chat_member.status}"
-            self.svc.store.deactivate(change.chat.id, reason, self.svc.clock.now())
+        if gone and self.subs.subscriber(change.chat.id) is not None:
+            self.subs.stop(change.chat.id, f"bot {change.new_chat_member.status}")

@@ -1,7 +1,8 @@
 """What every bot command shares: where an update came from, the chat's language, answering
 (escaped HTML through the sender, cut or split under Telegram's limit), the chat's
-subscription, and who may do what: the bot's operators (`access.admins`, SAHELWATCH_ADMINS)
-and, for a group's settings, the group's admins (delivery.group_admins).
+subscription (through delivery.subscriptions, never the store itself), and who may do what:
+the bot's operators (`access.admins`, SAHELWATCH_ADMINS) and, for a group's settings, the
+group's admins (delivery.group_admins).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from delivery.compose import TG_LIMIT
 from delivery.group_admins import GROUPS, GroupAdmins
 from delivery.i18n import join, lang_or_default, text
 from delivery.service import DeliveryService
+from delivery.subscriptions import ChatSubscriptions
 from storage.delivery_store import Subscriber
 
 Ctx = ContextTypes.DEFAULT_TYPE
@@ -27,8 +29,9 @@ Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
 class CommandBase:
     """The helpers of the command handlers (delivery.commands puts them together)."""
 
-    def __init__(self, service: DeliveryService) -> None:
+    def __init__(self, service: DeliveryService, subscriptions: ChatSubscriptions) -> None:
         self.svc = service
+        self.subs = subscriptions
         self.group_admins = GroupAdmins(service.clock)
 
     def where(self, update: Update) -> tuple[Chat, Message, int | None] | None:
@@ -37,14 +40,13 @@ class CommandBase:
         if chat is None or message is None:
             return None
         thread = message.message_thread_id if message.is_topic_message else None
-        if self.svc.store.subscriber(chat.id) is not None:
-            self.svc.store.note_message_id(chat.id, message.message_id)
+        self.subs.seen(chat.id, message.message_id)
         return chat, message, thread
 
     def chat_lang(self, chat_id: int, update: Update) -> str:
         """The chat's language: its subscription's, else the user's Telegram language (Arabic
         for a message written in Arabic), else the rules' default."""
-        sub = self.svc.store.subscriber(chat_id)
+        sub = self.subs.subscriber(chat_id)
         if sub is not None:
             return sub.lang
         message = update.effective_message
@@ -81,10 +83,9 @@ class CommandBase:
         where = self.where(update)
         if where is None:
             return None
-        sub = self.svc.store.subscriber(where[0].id)
-        if sub is None or not sub.active:
+        sub = self.subs.active(where[0].id)
+        if sub is None:
             await self.say_key(update, "not_subscribed")
-            return None
         return sub
 
     def topic_names(self, sub: Subscriber) -> str:

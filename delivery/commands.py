@@ -33,6 +33,7 @@ from delivery.operator_commands import OperatorCommands
 from delivery.reader_commands import ReaderCommands
 from delivery.service import DeliveryService
 from delivery.settings_commands import ALL, TOPIC, SettingsCommands
+from delivery.subscriptions import ChatSubscriptions
 
 LOG = logging.getLogger(__name__)
 MENU = (
@@ -55,9 +56,14 @@ def menus() -> dict[str | None, list[BotCommand]]:
     return out
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any], service: DeliveryService) -> Commands:
-    """Add every handler to `app`; returns the Commands object (for tests)."""
-    cmds = Commands(service)
+def register(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    service: DeliveryService,
+    subscriptions: ChatSubscriptions,
+) -> Commands:
+    """Add every handler to `app`, answering through `service` and changing chats'
+    subscriptions through `subscriptions`; returns the Commands object (for tests)."""
+    cmds = Commands(service, subscriptions)
     where = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
     public: dict[str, Handler] = {
         "start": cmds.start,

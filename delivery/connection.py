@@ -1,8 +1,9 @@
-"""Reaching the Bot API for the delivery service: one try (`connect`: the application
-initialised, the command menus set, long polling started, then the sender), and, when the Bot
-API cannot be reached at start, tries again with exponential back-off until it answers
-(`keep_connecting`). A rejected token ends the tries: nothing will reach Telegram until it is
-fixed. The service's `telegram` and `telegram_error` say how it stands.
+"""Reaching the Bot API for the delivery service: one try (`connect`: the bot started, then
+the sender; delivery.app.PollingBot initialises the application, sets the command menus and
+starts long polling), and, when the Bot API cannot be reached at start, tries again with
+exponential back-off until it answers (`keep_connecting`). A rejected token ends the tries:
+nothing will reach Telegram until it is fixed. The service's `telegram` and `telegram_error`
+say how it stands.
 """
 
 from __future__ import annotations
@@ -13,18 +14,17 @@ from typing import TYPE_CHECKING
 
 from core.errors import DeliveryError, TokenRejected
 from core.log import event
+from delivery.ports import BotRuntime
 
-if TYPE_CHECKING:  # the service imports this module
+if TYPE_CHECKING:  # for the annotations only: the service imports this module
     from delivery.service import DeliveryService
 
 
-async def connect(service: DeliveryService) -> bool:
-    """One try at the Bot API; True when connected (the sender then starts). TokenRejected
+async def connect(service: DeliveryService, bot: BotRuntime) -> bool:
+    """One try at starting `bot`; True when connected (the sender then starts). TokenRejected
     when Telegram refuses the token."""
-    from delivery.app import start_application  # PTB wiring, only with a token
-
     try:
-        await start_application(service.application, service.poll_timeout_s)
+        await bot.start()
     except TokenRejected as exc:
         service.telegram, service.telegram_error = "token rejected", str(exc)
         raise
@@ -37,8 +37,8 @@ async def connect(service: DeliveryService) -> bool:
     return True
 
 
-async def keep_connecting(service: DeliveryService) -> None:
-    """Try the Bot API again with exponential back-off until it answers."""
+async def keep_connecting(service: DeliveryService, bot: BotRuntime) -> None:
+    """Try starting `bot` again with exponential back-off until the Bot API answers."""
     first, longest = service.connect_backoff_s
     wait = first
     while True:
@@ -49,7 +49,7 @@ async def keep_connecting(service: DeliveryService) -> None:
         )  # fmt: skip
         await asyncio.sleep(wait)
         try:
-            if await connect(service):
+            if await connect(service, bot):
                 return
         except TokenRejected as exc:  # nothing to try again until the token is fixed
             event("telegram", "delivery", level=logging.ERROR, state="token rejected",

@@ -51,7 +51,7 @@ class OperatorCommands(CommandBase):
         lang = self.chat_lang(chat.id, update)
         now = self.svc.clock.now().astimezone(self.svc.tz)
         day = datetime.combine(now.date(), time(0), tzinfo=self.svc.tz)
-        figures = self.svc.store.figures.since(day)
+        figures = self.subs.figures_since(day)
         titles = {t: topic.label(lang) for t, topic in self.svc.rules.topics.items()}
         sent = self.svc.sender.stats
         counts = (sent.sent, sent.failed, sent.retry_after)

@@ -1,7 +1,9 @@
 """What delivery needs from the rest of the system, as Protocols (any object that fits will do).
 
 `StorySource` is the part of `storage.store.Store` delivery reads; `Operations` is the operator
-actions the lead's runner wires in (pause/resume a source, reload rules.yaml, source health).
+actions the lead's runner wires in (pause/resume a source, reload rules.yaml, source health);
+`BotRuntime` is the bot's connection to Telegram that the service starts and stops
+(delivery.app.PollingBot, given a token).
 """
 
 from __future__ import annotations
@@ -64,3 +66,17 @@ class Operations(Protocol):
         ...
 
     def health(self) -> dict[str, SourceHealth]: ...
+
+
+class BotRuntime(Protocol):
+    """The bot's side of Telegram, as the delivery service starts and stops it."""
+
+    async def start(self) -> None:
+        """Connect and start receiving updates; safe to call again after a failure.
+        TokenRejected when Telegram refuses the token; DeliveryError when the Bot API cannot
+        be reached or answers with an error."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving updates and let go of the connection."""
+        ...

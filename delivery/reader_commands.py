@@ -40,9 +40,7 @@ class ReaderCommands(CommandBase):
         sub = await self.subscriber(update)
         if sub is None:
             return
-        pending = sum(
-            1 for r in self.svc.store.outbox_for_chat(sub.chat_id) if r.state == "pending"
-        )
+        pending = self.subs.pending(sub.chat_id)
         await self.say_key(
             update,
             "status",

@@ -4,14 +4,15 @@
 instant alerts (`on_new_story`), edits them as more outlets report the story and pushes surges
 (`on_story_grew`), runs the digest job every minute on the shared APScheduler 3
 scheduler (`run_digests`), tells subscribers of topics the operator adds (delivery.topic_news),
-keeps the `OutboxSender` draining (folding bursts of alerts: delivery.bursts), and with a
-Telegram application also runs the bot's long polling. Without a token it delivers to the
-terminal (chat 0).
+keeps the `OutboxSender` draining (folding bursts of alerts: delivery.bursts), and with a bot
+(`BotRuntime`, delivery.ports: the PTB application built in delivery.app) starts and stops the
+bot's long polling. Without one it delivers to the terminal (chat 0).
 A Bot API that cannot be reached at start does not stop it: alerts and digests wait in the
 outbox while it tries again with back-off (delivery.connection; `telegram` says how it
 stands), and the sender starts once it answers; a rejected token is an error at start
 (TokenRejected).
-Subscriber settings live in the DeliveryStore; composition is in compose.py; timing in cadence.py.
+Subscriber settings live in the DeliveryStore, which the bot's commands reach through
+`subscriptions` (delivery.subscriptions); composition is in compose.py; timing in cadence.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import asyncio
 import logging
 import os
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -29,9 +29,9 @@ from core.clock import Clock, SystemClock
 from core.log import event
 from core.story import StoryView
 from delivery import bursts, cadence, compose, connection, topic_news
-from delivery.i18n import lang_or_default
-from delivery.ports import Operations, StorySource
+from delivery.ports import BotRuntime, Operations, StorySource
 from delivery.sender import OutboxSender
+from delivery.subscriptions import ChatSubscriptions
 from delivery.terminal import TERMINAL_CHAT
 from storage.delivery_store import DeliveryStore, OutboxRow, Part, Subscriber
 
@@ -63,11 +63,10 @@ class DeliveryService:
         ops: Operations | None = None,
         clock: Clock | None = None,
         scheduler: AsyncIOScheduler | None = None,
-        application: Any = None,
+        bot: BotRuntime | None = None,
         terminal: bool = False,
         lookback: timedelta = timedelta(hours=24),
         digest_every_s: float = 60.0,
-        poll_timeout_s: float = 10.0,
         connect_backoff_s: tuple[float, float] = (1.0, 60.0),
     ) -> None:
         self.rules = rules
@@ -78,19 +77,20 @@ class DeliveryService:
         self.clock = clock or SystemClock()
         self._own_scheduler = scheduler is None
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
-        self.application = application
+        self.bot = bot  # None: no bot to run (the terminal)
         self.terminal = terminal
         self.lookback = lookback
         self.digest_every_s = digest_every_s
-        self.poll_timeout_s = poll_timeout_s
         self.connect_backoff_s = connect_backoff_s  # first and longest wait between tries
         self.env_admins = admins_from_env()
         # How Telegram stands: "terminal", "connecting", "connected", "unreachable" or
         # "token rejected"; `telegram_error` says why when it is not connected.
-        self.telegram = "terminal" if application is None else "connecting"
+        self.telegram = "terminal" if bot is None else "connecting"
         self.telegram_error = ""
         self._connecting: asyncio.Task[None] | None = None
         sender.fold = self.fold_alerts  # bursts of waiting alerts go out as one list
+        # what the bot's commands may read and change of a chat's subscription
+        self.subscriptions = ChatSubscriptions(store, self.clock, lambda: self.rules)
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -140,10 +140,6 @@ class DeliveryService:
         allowed = set(access.allow)
         return chat_id in allowed or (user_id is not None and user_id in allowed)
 
-    def default_topics(self) -> list[str]:
-        wanted = self.rules.delivery.default_topics
-        return [t for t in self.rules.topics if not wanted or t in wanted]
-
     def alert_part(self, story: StoryView, sub: Subscriber, surge: bool = False) -> Part:
         """The alert of `story` as `sub` reads it (its topics, language and layout)."""
         message = compose.alert_text(
@@ -159,19 +155,8 @@ class DeliveryService:
         thread_id: int | None = None,
         lang: str | None = None,
     ) -> tuple[Subscriber, bool]:
-        d = self.rules.delivery
-        return self.store.subscribe(
-            chat_id,
-            chat_type=chat_type,
-            title=title,
-            thread_id=thread_id,
-            topics=self.default_topics(),
-            mode=d.default_mode,
-            daily_at=cadence.parse_hhmm(d.daily_at) or "07:00",
-            lang=lang_or_default(lang, lang_or_default(d.default_lang)),
-            now=self.clock.now(),
-            all_topics=not d.default_topics,  # "all" by default: new topics come too
-        )
+        """Subscribe a chat with the rules' defaults (see ChatSubscriptions.subscribe)."""
+        return self.subscriptions.subscribe(chat_id, chat_type, title, thread_id, lang)
 
     # -- alerts and digests -----------------------------------------------------------------------
 
@@ -340,10 +325,11 @@ class DeliveryService:
         )
         if self._own_scheduler and not self.scheduler.running:
             self.scheduler.start()
-        if self.application is None:
+        bot = self.bot
+        if bot is None:
             self.sender.start()
-        elif not await connection.connect(self):
-            retry = connection.keep_connecting(self)
+        elif not await connection.connect(self, bot):
+            retry = connection.keep_connecting(self, bot)
             self._connecting = asyncio.create_task(retry, name="telegram")
 
     async def stop(self) -> None:
@@ -351,10 +337,8 @@ class DeliveryService:
             self._connecting.cancel()
             await asyncio.gather(self._connecting, return_exceptions=True)
             self._connecting = None
-        if self.application is not None:
-            from delivery.app import stop_application
-
-            await stop_application(self.application)
+        if self.bot is not None:
+            await self.bot.stop()
         if self.scheduler.get_job(DIGEST_JOB) is not None:
             self.scheduler.remove_job(DIGEST_JOB)
         if self._own_scheduler and self.scheduler.running:

@@ -30,10 +30,10 @@ class SettingsCommands(CommandBase):
         if not await self.may_change(update, context):
             return
         title = chat.title or chat.username or chat.full_name or ""
-        sub, created = self.svc.subscribe(
+        sub, created = self.subs.subscribe(
             chat.id, chat.type, title, thread, self.chat_lang(chat.id, update)
         )
-        self.svc.store.note_message_id(chat.id, message.message_id)
+        self.subs.seen(chat.id, message.message_id)
         if created:
             mode = mode_name(sub.lang, sub.mode, sub.daily_at)
             reply = text(sub.lang, "welcome", topics=self.topic_names(sub), mode=mode)
@@ -45,7 +45,7 @@ class SettingsCommands(CommandBase):
         sub = await self.subscriber(update)
         if sub is None or not await self.may_change(update, context):
             return
-        self.svc.store.deactivate(sub.chat_id, "/stop", self.svc.clock.now())
+        self.subs.stop(sub.chat_id, "/stop")
         await self.say_key(update, "stopped")
 
     def keyboard(self, sub: Subscriber) -> InlineKeyboardMarkup:
@@ -76,10 +76,10 @@ class SettingsCommands(CommandBase):
         if query is None or query.data is None or query.message is None:
             return
         message = query.message
-        sub = self.svc.store.subscriber(message.chat.id)
+        sub = self.subs.active(message.chat.id)
         topic_id = query.data[len(TOPIC) :] if query.data.startswith(TOPIC) else ""
         known = query.data == ALL or topic_id in self.svc.rules.topics
-        if sub is None or not sub.active or not known:
+        if sub is None or not known:
             await query.answer()
             return
         user = query.from_user.id
@@ -95,9 +95,7 @@ class SettingsCommands(CommandBase):
         if query.data != ALL:
             chosen = [t for t in following if t != topic_id]
             following = chosen if topic_id in following else [*chosen, topic_id]
-        updated = self.svc.store.update_settings(
-            sub.chat_id, self.svc.clock.now(), topics=following, all_topics=every
-        )
+        updated = self.subs.follow(sub.chat_id, following, every)
         if updated is not None:
             await self.svc.sender.edit(
                 sub.chat_id,
@@ -123,10 +121,7 @@ class SettingsCommands(CommandBase):
             daily_at = parsed
         if not await self.may_change(update, context):
             return
-        now = self.svc.clock.now()
-        self.svc.store.update_settings(sub.chat_id, now, mode=args[0], daily_at=daily_at)
-        if args[0] != "instant":
-            self.svc.store.set_last_digest(sub.chat_id, now)  # first digest at the next boundary
+        self.subs.set_mode(sub.chat_id, args[0], daily_at)  # a digest's first at its boundary
         await self.say_key(update, "mode_set", mode=mode_name(sub.lang, args[0], daily_at))
 
     async def quiet(self, update: Update, context: Ctx) -> None:
@@ -141,7 +136,7 @@ class SettingsCommands(CommandBase):
             return
         if not await self.may_change(update, context):
             return
-        self.svc.store.update_settings(sub.chat_id, self.svc.clock.now(), quiet=quiet)
+        self.subs.set_quiet(sub.chat_id, quiet)
         if quiet is None:
             await self.say_key(update, "quiet_off")
             return
@@ -159,7 +154,7 @@ class SettingsCommands(CommandBase):
             return
         if not await self.may_change(update, context):
             return
-        self.svc.store.update_settings(sub.chat_id, self.svc.clock.now(), lang=args[0])
+        self.subs.set_lang(sub.chat_id, args[0])
         await self.say_key(update, "lang_set", name=LANG_NAMES[args[0]])
 
     async def set_format(self, update: Update, context: Ctx) -> None:
@@ -173,5 +168,5 @@ class SettingsCommands(CommandBase):
             return
         if not await self.may_change(update, context):
             return
-        self.svc.store.update_settings(sub.chat_id, self.svc.clock.now(), layout=args[0])
+        self.subs.set_layout(sub.chat_id, args[0])
         await self.say_key(update, "format_set", format=text(sub.lang, f"format_{args[0]}"))

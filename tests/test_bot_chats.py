@@ -1,12 +1,13 @@
 """The bot as people meet it, through the local Bot API server (issue 14, points 4-6; issue
 17): in a group only its admins change its settings (getChatMember, asked once a minute);
 anything unknown gets a helpful answer in the chat's language; /whoami; /format; the command
-menu per language; the bot kicked (my_chat_member) and a group upgraded to a supergroup."""
+menu per language; the bot kicked or gone (my_chat_member: what waited for the chat is dropped)
+and a group upgraded to a supergroup (what waited, and what was delivered, moves with it)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -175,3 +176,74 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscription(bot: Bot)
     moved = bot.service.store.subscriber(new)
     assert moved is not None and moved.chat_type == "supergroup" and moved.daily_at == "08:00"
     assert bot.service.store.subscriber(old) is None
+
+
+async def quiet_now(bot: Bot, chat: int, user_id: int | None = None) -> None:
+    """Quiet hours in `chat` from this hour for two hours: its alerts wait in the outbox."""
+    hour = bot.service.clock.now().hour
+    [said] = await bot.say(chat, f"/quiet {hour:02d}-{(hour + 2) % 24:02d}", user_id=user_id)
+    assert "Quiet hours" in said.plain
+
+
+async def until_true(condition: Callable[[], object], what: str) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_the_bot_gone_from_a_chat_drops_what_waited_for_it(bot: Bot) -> None:
+    store = bot.service.store
+    await bot.say(42, "/start")
+    await quiet_now(bot, 42)
+    bot.api.set_member(GROUP, OWNER, "creator")
+    await bot.say(GROUP, "/start", chat_type="supergroup", user_id=OWNER)
+    await quiet_now(bot, GROUP, user_id=OWNER)
+    now = bot.service.clock.now()
+    bot.stories.add(story(4, "Wagner convoy", topics=("russia_military_africa",), at=now))
+    assert bot.service.on_new_story(bot.stories.items[4]) == 2  # both wait for their quiet end
+    assert [r.state for r in store.outbox_for_chat(42)] == ["pending"]
+
+    bot.api.bot_removed(99, "kicked")  # a chat that never subscribed: nothing to do
+    bot.api.bot_removed(GROUP, "member")  # back in the group as a member: not gone
+    bot.api.bot_removed(42, "kicked")  # the user blocked the bot
+    await until_true(lambda: not store.subscriber(42).active, "chat 42 deactivated")  # type: ignore[union-attr]  # subscribed above
+    assert store.subscriber(42).inactive_reason == "bot kicked"  # type: ignore[union-attr]  # subscribed above
+    assert [r.state for r in store.outbox_for_chat(42)] == ["dropped"]
+    assert store.subscriber(99) is None
+    group = store.subscriber(GROUP)
+    assert group is not None and group.active
+    assert [r.state for r in store.outbox_for_chat(GROUP)] == ["pending"]
+
+    bot.api.bot_removed(GROUP, "left")  # removed from the group
+    await until_true(lambda: not store.subscriber(GROUP).active, "the group deactivated")  # type: ignore[union-attr]  # subscribed above
+    assert store.subscriber(GROUP).inactive_reason == "bot left"  # type: ignore[union-attr]  # subscribed above
+    assert [r.state for r in store.outbox_for_chat(GROUP)] == ["dropped"]
+    [back] = await bot.say(42, "/start")  # unblocked: settings kept, nothing owed
+    assert "Welcome back" in back.plain and store.subscriber(42).quiet is not None  # type: ignore[union-attr]  # subscribed above
+
+
+async def test_an_upgraded_group_takes_what_waited_and_what_it_had(bot: Bot) -> None:
+    store, old, new = bot.service.store, -600, -100600600
+    bot.api.set_member(old, OWNER, "creator")
+    await bot.say(old, "/start", chat_type="group", user_id=OWNER)
+    now = bot.service.clock.now()
+    urgent = ("russia_military_africa",)
+    bot.stories.add(story(6, "Wagner in Mali", topics=urgent, at=now))
+    bot.service.on_new_story(bot.stories.items[6])
+    [alert] = await bot.wait(old, len(bot.api.messages_to(old)) + 1)
+    assert "Wagner in Mali" in alert.plain
+    await quiet_now(bot, old, user_id=OWNER)
+    bot.stories.add(story(7, "Wagner in Niger", topics=urgent, at=now))
+    assert bot.service.on_new_story(bot.stories.items[7]) == 1  # waits for the quiet end
+
+    bot.api.migrate(old, new)
+    bot.api.group_upgraded(old, new)
+    await until_true(lambda: store.subscriber(new) is not None, "the subscription moved")
+    assert store.outbox_for_chat(old) == []
+    waiting = [r for r in store.outbox_for_chat(new) if r.state == "pending"]
+    assert [r.story_ids for r in waiting] == [(7,)]  # the waiting alert goes to the new id
+    assert store.undelivered(new, [6, 7]) == []  # story 6 was delivered, 7 is queued
+    assert bot.service.on_new_story(bot.stories.items[6]) == 0  # so neither comes again
+    assert bot.service.on_new_story(bot.stories.items[7]) == 0

@@ -121,7 +121,7 @@ async def test_terminal_service_without_token(tmp_path: Path) -> None:
     out = io.StringIO()
     scheduler = AsyncIOScheduler(timezone=UTC)
     service = build_service(make_rules(), store, stories, token="", scheduler=scheduler, stream=out)
-    assert service.terminal and service.application is None
+    assert service.terminal and service.bot is None
     await service.start()
     try:
         sub = store.subscriber(TERMINAL_CHAT)
@@ -244,3 +244,27 @@ def test_a_notice_of_300_rules_errors_is_summarised_and_split(tmp_path: Path) ->
     assert errors[0] in shown and errors[9] in shown  # the first errors word for word
     assert "and 271 more" in shown and "log" in shown  # the rest summarised
     assert len(rows) <= 3
+
+
+def test_a_new_subscription_takes_the_defaults_of_the_rules_running_now(tmp_path: Path) -> None:
+    """The bot's commands subscribe through service.subscriptions: a reload of the rules
+    applies to the next /start, and a chat that comes back keeps its own settings."""
+    service, _stories, clock, _out = make(tmp_path)
+    first, created = service.subscriptions.subscribe(1, "private")
+    assert created and (first.mode, first.all_topics, first.lang) == ("instant", True, "en")
+    delivery = dataclasses.replace(
+        service.rules.delivery,
+        default_mode="daily",
+        default_topics=("libya_diplomacy",),
+        daily_at="18:30",
+        default_lang="fr",
+    )
+    service.update_rules(dataclasses.replace(service.rules, delivery=delivery))
+    second, _ = service.subscriptions.subscribe(2, "supergroup", "G", thread_id=5, lang="xx")
+    assert (second.mode, second.daily_at, second.topics, second.all_topics) == (
+        "daily", "18:30", ("libya_diplomacy",), False,
+    )  # fmt: skip
+    assert (second.lang, second.thread_id, second.subscribed_at) == ("fr", 5, clock.now())
+    service.subscriptions.stop(1, "/stop")
+    again, created = service.subscriptions.subscribe(1, "private")
+    assert not created and again.active and (again.mode, again.all_topics) == ("instant", True)

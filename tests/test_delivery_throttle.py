@@ -109,6 +109,26 @@ async def test_a_global_throttle_slows_every_chat_then_the_rate_recovers(
     assert sender.pacer.rate == Limits().global_rate
 
 
+async def test_a_429_storm_on_one_chat_holds_that_chat_only(
+    tmp_path: Path, api: FakeBotAPI, bot: Bot, sim: SimTime
+) -> None:
+    store, sender = make(tmp_path, bot, sim)
+    enqueue(store, range(101, 104), 2, "msg")
+    api.storm(101, 3, retry_after=1)  # three 429s in a row, each holding chat 101 a second
+    await drained(sender, sim)
+    for chat in range(101, 104):  # each once, in order
+        assert [m.plain for m in api.messages_to(chat)] == [
+            f"msg 0 for {chat}",
+            f"msg 1 for {chat}",
+        ]
+    # Every 429 was honoured: a send during a hold would have drawn another 429.
+    assert sends(api).count(429) == 3 and sender.stats.retry_after == 3
+    first_101 = min(m.at for m in api.messages_to(101))
+    assert first_101 >= 3.0  # three holds of a (virtual) second each
+    # The other chats were not stalled by 101's holds.
+    assert all(m.at < first_101 for c in (102, 103) for m in api.messages_to(c))
+
+
 async def test_one_chat_429s_hold_that_chat_only() -> None:
     sim = SimTime()
     pacer = Pacer(Limits(), sim.monotonic, sim.sleep)

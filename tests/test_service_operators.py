@@ -3,14 +3,18 @@ an operator's terms (issue 14, point 8): runner.service.Service in this process,
 polling the local Bot API server. /pause and /resume take names in any case, say when there
 is nothing to do, and suggest a near name; /reload refuses a broken file and, once fixed,
 every admin hears the rules run again (so does the live-reload path); /sources of 80 sources
-splits over several messages; /stats speaks of stories, alerts, subscribers and sources.
-Every wait is a bounded poll on a condition."""
+splits over several messages; /stats speaks of stories, alerts, subscribers and sources. Their
+effects are checked where they land: a paused source's feed is not fetched and a resumed one
+is fetched at once; a reloaded file changes what is polled, and a refused one leaves it as it
+was, with each error's file:line:column in the answer. Every wait is a bounded poll on a
+condition."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +24,22 @@ from runner.live import Live
 from runner.service import Service
 from tests.fakebotapi import FakeBotAPI, Sent
 from tests.feedserver import FeedServer
-from tests.service_support import rules_text, source
+from tests.service_support import rss, rules_text, source
 
 TOKEN = "5550003:AAH-operators-T0KEN"
 ADMIN, OTHER_ADMIN = 900, 901
 MANY = [f"Regional outlet number {i:03d} with a long name for the table" for i in range(80)]
+NAMED = ("Al Jazeera Arabic", "RFI Afrique", "Libya Observer")  # each with a feed of its own
 
 
-def rules(feeds: FeedServer, *extra: str) -> str:
-    sources = [
-        source(name, feeds.url("/a.xml"), every="1h")
-        for name in ("Al Jazeera Arabic", "RFI Afrique", *extra)
-    ]
+def feed_path(name: str) -> str:
+    return "/" + name.lower().replace(" ", "-") + ".xml"
+
+
+def rules(feeds: FeedServer, *extra: str, named: tuple[str, ...] = NAMED[:2]) -> str:
+    """The rules of these tests: the `named` sources and `extra` ones, hourly, and MANY
+    disabled ones."""
+    sources = [source(name, feeds.url(feed_path(name)), every="1h") for name in (*named, *extra)]
     sources += [{**source(name, feeds.url("/a.xml")), "enabled": False} for name in MANY]
     return rules_text(
         sources, fetch={"min_every": "1s", "parse_workers": 0},
@@ -69,6 +77,9 @@ def api() -> Iterator[FakeBotAPI]:
 
 @pytest.fixture
 async def running(tmp_path: Path, feeds: FeedServer, api: FakeBotAPI) -> AsyncIterator[Running]:
+    for name in NAMED:
+        slug = feed_path(name)[1:-4]
+        feeds.add(feed_path(name), rss(slug, [f"Weather report {slug}", f"Cooking show {slug}"]))
     path = tmp_path / "rules.yaml"
     path.write_text(rules(feeds), encoding="utf-8")
     service = Service(str(path), str(tmp_path / "state"), token=TOKEN, api_url=api.url)
@@ -157,3 +168,62 @@ async def test_sources_splits_and_stats_speaks_an_operators_language(running: Ru
     assert (
         f"Sources: {2 + len(MANY)}" in stats.plain and "Messages waiting to be sent" in stats.plain
     )
+
+
+def polled(service: Service, name: str) -> bool:
+    """Whether the source's latest scheduled run is over: its job is waiting for the next
+    check, half an hour or more away (the sources here are hourly)."""
+    nxt = service.watch.next_run(name)
+    return nxt is not None and nxt > service.clock.now() + timedelta(minutes=30)
+
+
+async def test_a_paused_source_is_not_fetched_and_a_resumed_one_is_at_once(
+    running: Running, feeds: FeedServer
+) -> None:
+    service = running.service
+    rfi, jazeera = feed_path("RFI Afrique"), feed_path("Al Jazeera Arabic")
+    await until(lambda: polled(service, "RFI Afrique"), "the first poll of RFI Afrique")
+    await until(lambda: polled(service, "Al Jazeera Arabic"), "the first poll of Al Jazeera")
+    assert feeds.hits(rfi) == 1 and feeds.hits(jazeera) == 1
+    [paused] = await running.say("/pause RFI Afrique")
+    assert "Paused: RFI Afrique." in paused.plain
+
+    for name in ("RFI Afrique", "Al Jazeera Arabic"):  # both due now, as after their hour
+        service.watch.add(service.watch.sources[name])
+    await until(lambda: polled(service, "RFI Afrique"), "the paused source's turn")
+    await until(lambda: feeds.hits(jazeera) == 2, "the other source fetched")
+    assert feeds.hits(rfi) == 1  # its turn came and went: nothing fetched
+    assert service.pipeline.health("RFI Afrique").held
+
+    [resumed] = await running.say("/resume RFI Afrique")
+    assert "Resumed: RFI Afrique." in resumed.plain
+    await until(lambda: feeds.hits(rfi) == 2, "the resumed source fetched at once")
+    await until(lambda: polled(service, "RFI Afrique"), "its next turn in an hour")
+    assert not service.pipeline.health("RFI Afrique").held
+
+
+async def test_reload_changes_what_is_polled_or_refuses_with_each_errors_place(
+    running: Running, feeds: FeedServer
+) -> None:
+    service = running.service
+    before = service.rules
+    good = rules(feeds)
+    broken = good.replace("- entity: ", "- entity: nope_", 1)  # a term naming no entity
+    line_no, line = next((n, t) for n, t in enumerate(broken.splitlines(), 1) if "nope_" in t)
+    running.path.write_text(broken, encoding="utf-8")
+    [refused] = await running.say("/reload")
+    assert "Rules NOT reloaded" in refused.plain
+    place = f"{running.path}:{line_no}:{line.index('nope_') + 1}: "
+    assert place + "topic " in refused.plain and "unknown entity 'nope_" in refused.plain
+    assert service.rules is before and service.delivery.rules is before  # the old rules run
+    assert set(service.watch.sources) == {"Al Jazeera Arabic", "RFI Afrique"}
+
+    observer = feed_path("Libya Observer")
+    running.path.write_text(rules(feeds, named=("RFI Afrique", "Libya Observer")), "utf-8")
+    await running.say("/reload", count=2)  # the answer, and the notice that rules run again
+    assert any(m.plain == "Rules reloaded." for m in running.api.messages_to(ADMIN))
+    assert set(service.watch.sources) == {"RFI Afrique", "Libya Observer"}
+    assert service.delivery.rules is service.rules and service.rules is not before
+    await until(lambda: feeds.hits(observer) == 1, "the new source fetched at once")
+    [gone] = await running.say("/pause Al Jazeera Arabic")  # no longer in the rules
+    assert gone.plain.startswith("No source named Al Jazeera Arabic.")
