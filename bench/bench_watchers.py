@@ -47,7 +47,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,11 @@ from core.health import SourceHealth  # noqa: E402
 from core.story import StoryNews  # noqa: E402
 from runner.cycle import Pipeline  # noqa: E402
 from runner.parsepool import ParsePool, parse_workers  # noqa: E402
+from runner.parsepool import parse_in as parse_in_pool  # noqa: E402
 from storage.db import connect, migrate  # noqa: E402
 from storage.store import Store  # noqa: E402
 from watchers.http import Fetcher, make_client  # noqa: E402
-from watchers.poll import poll  # noqa: E402
+from watchers.poll import in_thread, poll  # noqa: E402
 
 
 def cpu_s(pid: int) -> float:
@@ -266,6 +267,7 @@ async def fetch_only_run(urls: Sequence[str], workers: int, server_pid: int) -> 
     sources = bench_sources(urls)
     healths = {s.name: SourceHealth(name=s.name) for s in sources}
     pool = ParsePool(workers) if workers > 0 else None
+    parse_in = in_thread if pool is None else partial(parse_in_pool, pool)
     figures = []
     try:
         async with make_client(fetch) as client:
@@ -274,7 +276,7 @@ async def fetch_only_run(urls: Sequence[str], workers: int, server_pid: int) -> 
                 meter = Meter(server_pid, pool)
                 meter.start()
                 outcomes = await asyncio.gather(
-                    *(poll(s, healths[s.name], fetcher, fetcher.clock, parse_pool=pool)
+                    *(poll(s, healths[s.name], fetcher, fetcher.clock, parse_in=parse_in)
                       for s in sources)
                 )  # fmt: skip
                 wall, main, loop, wcpu, scpu = meter.stop()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from config.model import Rules
+from config.model import SOURCE_KINDS, Rules
 from config.yamlnodes import Reader
 from core import duration
 from core.text import normalize, proclitic_forms
@@ -78,7 +78,8 @@ def _sources(
                 "(min_every bounds only a feed's own hints): raise every or lower min_every",
             )
         path = _child(item, "path")
-        if source.kind == "file" and path is not None and exists and not exists(source.path):
+        reads_path = SOURCE_KINDS[source.kind].reads == "path"
+        if reads_path and path is not None and exists and not exists(source.path):
             reader.warn(
                 path,
                 f"source '{source.name}': '{source.path}' does not exist (a relative path is "

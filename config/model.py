@@ -19,7 +19,6 @@ LANGS = ("ar", "fr", "en", "ru")
 # LANGS. The one list; the bot's own words per language live in delivery/i18n.py.
 INTERFACE_LANGS = ("ar", "fr", "en")
 ENTITY_KINDS = ("person", "organisation", "place", "region", "theme", "event", "other")
-SOURCE_KINDS = ("rss", "gdelt", "google_news", "telegram_channel", "file")
 AlertMode = Literal["instant", "digest"]
 
 
@@ -90,6 +89,27 @@ class Topic:
 
     def label(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.id.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """What rules.yaml says of one kind of source: the field naming what it reads (required),
+    and the fields of url/query/channel/path it also takes (`url:` replacing the public
+    endpoint). How the watchers poll and parse each kind: watchers.kinds, keyed the same."""
+
+    reads: str
+    also: tuple[str, ...] = ()
+
+
+# Every kind of source, by the name rules.yaml gives it.
+SOURCE_KINDS: dict[str, SourceKind] = {
+    "rss": SourceKind("url"),
+    "gdelt": SourceKind("query", also=("url",)),
+    "google_news": SourceKind("query", also=("url",)),
+    "telegram_channel": SourceKind("channel", also=("url",)),
+    "file": SourceKind("path"),
+}
+SOURCE_FIELDS = ("url", "query", "channel", "path")  # the fields that say what a source reads
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from yaml.nodes import Node, ScalarNode
 from config.model import (
     INTERFACE_LANGS,
     LANGS,
+    SOURCE_FIELDS,
     SOURCE_KINDS,
     Access,
     Delivery,
@@ -29,27 +30,7 @@ from config.model import (
 )
 from config.yamlnodes import LANG_RE, Reader, did_you_mean
 
-# What each kind of source reads, and whether `url` is the thing read or an optional endpoint.
-READS = {
-    "rss": "url",
-    "gdelt": "query",
-    "google_news": "query",
-    "telegram_channel": "channel",
-    "file": "path",
-}
-SOURCE_KEYS = (
-    "name",
-    "kind",
-    "url",
-    "query",
-    "channel",
-    "path",
-    "every",
-    "lang",
-    "country",
-    "full_text",
-    "enabled",
-)
+SOURCE_KEYS = ("name", "kind", *SOURCE_FIELDS, "every", "lang", "country", "full_text", "enabled")
 _CHANNEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,}$")
 _HHMM_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
@@ -95,18 +76,18 @@ def sources(reader: Reader, node: Node) -> tuple[Source, ...]:
         if "every" not in fields_:
             reader.error(item, f"{where} needs 'every:' (e.g. 90s, 10m, 1h)")
         values: dict[str, Any] = {}
-        for key in ("url", "query", "channel", "path", "lang", "country"):
+        for key in (*SOURCE_FIELDS, "lang", "country"):
             if key in fields_:
                 values[key] = reader.text(fields_[key][1], f"{where}: {key}")
         for key in ("full_text", "enabled"):
             if key in fields_:
                 values[key] = reader.boolean(fields_[key][1], f"{where}: {key}")
         if kind is not None:
-            reads = READS[kind]
-            if reads not in fields_:
-                reader.error(item, f"{where}: a {kind} source needs '{reads}:'")
-            for other in ("url", "query", "channel", "path"):
-                if other in fields_ and other != reads and not (other == "url" and kind != "file"):
+            spec = SOURCE_KINDS[kind]
+            if spec.reads not in fields_:
+                reader.error(item, f"{where}: a {kind} source needs '{spec.reads}:'")
+            for other in SOURCE_FIELDS:
+                if other in fields_ and other != spec.reads and other not in spec.also:
                     reader.error(fields_[other][0], f"{where}: a {kind} source has no '{other}:'")
         if values.get("url") and not url_ok(values["url"]):
             reader.error(fields_["url"][1], f"{where}: '{values['url']}' is not an http(s) URL")

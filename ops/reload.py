@@ -6,10 +6,8 @@ A changed file is read once, left to settle briefly (an editor caught half-way t
 is read again next time, not reported as broken), and validated from that one snapshot with the
 loader. Good rules go to `on_good(rules)`; bad ones to `on_bad(messages)`, one
 `FILE:LINE:COLUMN: message` string per issue, and the old rules keep running. Each distinct
-content is reported once. The loop never raises; `check_now()` serves `/reload`.
-
-`source_changes(old, new)` says which sources the service must schedule, unschedule or
-reschedule after a swap.
+content is reported once. The loop never raises. (`/reload` is the service's own:
+runner.service.Service.reload.)
 """
 
 from __future__ import annotations
@@ -18,11 +16,9 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from config import Rules, parse_rules
-from config.model import Source
 from core.errors import RulesError, RulesIssue
 from core.log import event
 from ops.metrics import Metrics
@@ -38,29 +34,6 @@ def file_digest(path: str | Path) -> str | None:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-@dataclass(frozen=True)
-class SourceChanges:
-    """Sources to schedule (`added`), unschedule (`removed`) and reschedule (`changed`), by name."""
-
-    added: tuple[Source, ...] = ()
-    removed: tuple[Source, ...] = ()
-    changed: tuple[Source, ...] = ()  # the new definition of a source whose settings changed
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.changed)
-
-
-def source_changes(old: Rules, new: Rules) -> SourceChanges:
-    """Compare the sources of two rule sets by name (names are unique in a valid rules file)."""
-    before = {source.name: source for source in old.sources}
-    after = {source.name: source for source in new.sources}
-    return SourceChanges(
-        added=tuple(s for name, s in after.items() if name not in before),
-        removed=tuple(s for name, s in before.items() if name not in after),
-        changed=tuple(s for name, s in after.items() if name in before and before[name] != s),
-    )
 
 
 class RulesWatcher:
@@ -141,23 +114,6 @@ class RulesWatcher:
         self._seen = digest
         await self._validate_and_report(data)
         return True
-
-    async def check_now(self) -> list[str]:
-        """Validate the file as it is now (for `/reload`), whether or not it changed.
-
-        Good: `on_good(rules)` is called and [] returned. Bad: `on_bad(messages)` is called and
-        the same messages are returned, so the command can answer the admin who asked.
-        """
-        try:
-            async with self._lock:
-                data = _read(self.path)
-                self._seen = _digest(data)
-                return await self._validate_and_report(data)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            event("reload", "rules", level=logging.ERROR, path=str(self.path), error=repr(exc))
-            return [f"{self.path}: the rules could not be checked: {exc!r}"]
 
     async def _validate_and_report(self, data: bytes | None) -> list[str]:
         name = str(self.path)

@@ -37,13 +37,13 @@ from matching.engine import Matcher
 from matching.result import MatchResult
 from ops.metrics import Metrics
 from runner import prework
-from runner.parsepool import RulesAware
+from runner.parsepool import RulesAware, parse_in
 from runner.writes import Writes
 from storage.prepare import Prepared
 from storage.store import Store
 from watchers.fulltext import enrich
 from watchers.http import Fetcher
-from watchers.poll import poll
+from watchers.poll import in_thread, poll
 from watchers.schedule import after_poll, pause_notice, paused_now, resumed_now
 
 LOG = logging.getLogger(__name__)
@@ -159,9 +159,9 @@ class Pipeline:
             return before
         rules, matcher, generation = self.rules, self.matcher, self.generation
         outcome = await poll(
-            source, before, self.fetcher, self.clock,
-            seen=self.store.seen, parse_pool=self.parse_pool,
+            source, before, self.fetcher, self.clock, seen=self.store.seen,
             parse=partial(prework.parse_and_prepare, now=self.clock.now(), generation=generation),
+            parse_in=in_thread if self.parse_pool is None else partial(parse_in, self.parse_pool),
         )  # fmt: skip
         report = CycleReport(source.name, outcome.ok, outcome.error, len(outcome.items))
         m = self.metrics

@@ -1,24 +1,27 @@
-"""Worker processes for parsing feeds: how many `fetch: parse_workers` asks for, and a pool that
-outlives a dead worker.
+"""Worker processes for parsing feeds: how many `fetch: parse_workers` asks for, a pool that
+outlives a dead worker, a worker's start, and a poll's parse step run in the pool (`parse_in`).
 
 Parsing (feedparser, pure Python) is the watchers' heaviest CPU work; in worker processes it
 spreads over the cores while the main process fetches and stores. Workers started with rules
 (`use_rules`) also match a poll's reports and prepare their rows (runner.prework).
 
 A worker's answer for a poll (its items, matches and prepared rows: about 100 KB for 20
-reports) is larger than a pipe's 64 KB, so a worker used to wait, mid-write, for this process's
-result thread to read it, and that thread waits for the GIL behind the event loop: a tenth of
-the worker's time in a first cycle. The pool's result pipe is widened to RESULT_PIPE_BYTES
-(Linux; elsewhere it stays as it is), so the worker writes its answer and goes on parsing.
+reports) is larger than a pipe's 64 KB: over a pipe of the default size, a worker waits,
+mid-write, for this process's result thread to read it, and that thread waits for the GIL
+behind the event loop (a tenth of the worker's time in a first cycle). The pool's result pipe
+is widened to RESULT_PIPE_BYTES (Linux; elsewhere it stays as it is), so the worker writes its
+answer and goes on parsing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import math
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -26,14 +29,19 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
+from dataclasses import replace
 from functools import partial
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 
-from config.model import Fetch, Rules
+from config.model import Fetch, Rules, Source
+from core import gc_tuning
+from core.errors import ParseError
 from core.log import event
-from runner.prework import init_worker
+from runner import prework
+from watchers.http import Response
+from watchers.poll import Parsed, ParseStep
 
 AUTO_PARSE_WORKERS = 2  # the most `parse_workers: auto` asks for
 BREAKS_BEFORE_THREADS = 3  # dead-worker breaks within BREAK_WINDOW_S ...
@@ -74,7 +82,7 @@ class ParsePool(Executor):
     With `workers` > 0, workers are started with `spawn` (the service runs threads: forking
     after them is unsafe), on demand by the first polls, and each imports the parsers once. When
     a worker dies (a crash, the OOM killer), Python's pool breaks: every parse pending in it
-    fails with BrokenProcessPool (`watchers.poll` tries such a parse once more), and the next
+    fails with BrokenProcessPool (`parse_in` tries such a parse once more), and the next
     submit starts a fresh pool. Pools that keep breaking (BREAKS_BEFORE_THREADS within
     BREAK_WINDOW_S) are not restarted without end: parsing falls back to threads for
     THREADS_FOR_S, with one warning. With 0 workers, parsing runs in threads.
@@ -266,6 +274,43 @@ def _cancelled() -> Future[T]:
     future: Future[T] = Future()
     future.cancel()
     return future
+
+
+def init_worker(rules: Rules | None = None, generation: int = 0) -> None:
+    """A parse worker's start: Ctrl-C is left to the service, which stops the pool itself (no
+    KeyboardInterrupt per worker); the worker leaves when the service's process ends in any way
+    (a second signal's os._exit, a kill) instead of waiting for work forever; then the rules of
+    `generation` are installed (runner.prework). The parsers come with this module's imports."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc_tuning.tune()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent,), name="parent-watch", daemon=True
+        ).start()
+    if rules is not None:
+        prework.install(rules, generation)
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns when the parent process is gone
+    os._exit(0)
+
+
+async def parse_in(pool: Executor, parse: ParseStep, source: Source, response: Response) -> Parsed:
+    """`parse` in `pool` (a poll's `parse_in`). A worker that dies breaks the whole process
+    pool: every parse pending in it fails, whichever body killed it. Each is tried once more in
+    the fresh pool (see ParsePool), so only a body that kills its worker again fails: a
+    ParseError saying the worker died."""
+    portable = replace(response, headers=dict(response.headers))  # picklable headers
+    run = partial(asyncio.get_running_loop().run_in_executor, pool, parse, source, portable)
+    try:
+        try:
+            return await run()
+        except BrokenProcessPool:
+            return await run()  # in the fresh pool
+    except BrokenProcessPool as exc:
+        raise ParseError(f"parse worker died: {exc}") from exc
 
 
 def make_parse_pool(fetch: Fetch) -> ParsePool:

@@ -9,10 +9,10 @@ the loop mostly writes. (The store still tells new reports from those seen again
 their identity up: that needs the database. Rows of a report seen again are not used; they
 cost only the worker's spare time.)
 
-A worker learns the rules when it starts (`init_worker`, the pool's initializer), tagged with the
-pipeline's generation of rules. Parsing in a thread, or in a worker holding rules of another
-generation (a reload in between), gives the items alone, and the pipeline matches them itself
-(`taken` tells which).
+A worker learns the rules when it starts (`install`, from runner.parsepool.init_worker, the
+pool's initializer), tagged with the pipeline's generation of rules. Parsing in a thread, or in
+a worker holding rules of another generation (a reload in between), gives the items alone, and
+the pipeline matches them itself (`taken` tells which).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from matching.engine import Matcher
 from matching.result import MatchResult
 from storage.prepare import Prepared, prepare
 from watchers.http import Response
-from watchers.poll import Parsed, parse_step, parse_worker_init
+from watchers.poll import Parsed, parse_step
 
 _GENERATIONS = itertools.count(1)
 
@@ -51,15 +51,13 @@ class _WorkerRules:
     kinds: dict[str, str]
 
 
-_RULES: _WorkerRules | None = None  # set in a worker process by init_worker
+_RULES: _WorkerRules | None = None  # set in a worker process by install
 
 
-def init_worker(rules: Rules | None = None, generation: int = 0) -> None:
-    """A parse worker's start: `parse_worker_init`, then the matcher for `rules`."""
+def install(rules: Rules, generation: int) -> None:
+    """This worker process matches with `rules`, of `generation`, from now on."""
     global _RULES
-    parse_worker_init()
-    if rules is not None:
-        _RULES = _WorkerRules(generation, Matcher.from_rules(rules), rules.entity_kinds())
+    _RULES = _WorkerRules(generation, Matcher.from_rules(rules), rules.entity_kinds())
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from ops.metrics import Metrics
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
-from storage.db import DB_NAME, check_integrity, connect, migrate, state_dir
+from storage.connect import DB_NAME, state_dir
+from storage.db import check_integrity, connect, migrate
 from storage.delivery_store import DeliveryStore
 from storage.statelock import StateLock
 from storage.store import Store

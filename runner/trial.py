@@ -19,9 +19,10 @@ from config.model import Source
 from core.errors import SourceError
 from core.items import Item
 from matching.engine import Matcher
-from watchers import language, telegram_channel
+from watchers import language
 from watchers.discover import Discovery, discover
 from watchers.http import Fetcher
+from watchers.kinds import source_url
 from watchers.opml import feed_url
 from watchers.poll import parse_response
 
@@ -72,7 +73,7 @@ async def try_url(
     try:
         if channel:
             source = Source(name=channel, kind="telegram_channel", every_s=1, channel=channel)
-            response = await fetcher.get(telegram_channel.build_url(source))
+            response = await fetcher.get(source_url(source))
             how_title = ""
         else:
             discovery = await discover(url, fetcher)

@@ -1,16 +1,16 @@
 """Batching the pipeline's writes to the store: the writes asked for within a short while share
 one transaction.
 
-A poll's reports were one transaction each, and so was each poll's health. When many polls
-finish together (a first cycle, a morning burst), the store's thread is the busiest part of
-the flow, and each transaction rewrote the index pages its poll touched. `Writes.run(job)`
-queues a job (a store call: `ingest_many`, `save_health`) of a given `size` (the reports it
-writes) and flushes the queue `linger` seconds after its first job (at once when `max_size` is
-waiting), so that the jobs queued in the meantime share one BEGIN ... COMMIT (those past
-`max_size` go in the next turn: a batch holds the event loop while it is written). Index
-pages that several polls touch are then written once, and SQLite's page cache keeps them
-between statements (a 20-poll transaction costs a fifth less a report than one poll's). A
-report waits at most `linger` for it.
+When many polls finish together (a first cycle, a morning burst), the store's thread is the
+busiest part of the flow, and a transaction for each poll's reports and another for its health
+would each rewrite the index pages that poll touches. `Writes.run(job)` queues a job (a store
+call: `ingest_many`, `save_health`) of a given `size` (the reports it writes) and flushes the
+queue `linger` seconds after its first job (at once when `max_size` is waiting), so that the
+jobs queued in the meantime share one BEGIN ... COMMIT (those past `max_size` go in the next
+turn: a batch holds the event loop while it is written). Index pages that several polls touch
+are then written once, and SQLite's page cache keeps them between statements (a 20-poll
+transaction costs a fifth less a report than one poll's). A report waits at most `linger` for
+it.
 
 A job that fails gets its own exception, and the batch is rolled back and written again without
 it (the jobs are store calls: run again, they write the same). Failures are rare, and

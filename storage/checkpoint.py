@@ -3,13 +3,13 @@
 SQLite's automatic checkpoint runs inside the COMMIT that crosses the threshold: one ingest in
 a hundred would pay for writing back the pages of the previous hundred (random writes into a
 file of gigabytes, then an fsync). The store turns that off on its writer connection and runs
-this thread instead: its own connection, a PASSIVE checkpoint (it never waits for, nor blocks,
-the writer) whenever the WAL has grown past `min_bytes`. Under writes without pause a PASSIVE
-checkpoint never catches up, and the WAL would grow without end: past `max_bytes` the thread runs
-a TRUNCATE checkpoint instead, which waits for the writer's current transaction, copies back
-everything and cuts the file to zero (the writer waits a moment on its busy timeout).
-Durability is unchanged: a committed transaction is in the WAL, and SQLite replays the WAL after
-a crash.
+this thread instead: its own connection (storage.connect.open_writer), a PASSIVE checkpoint
+(it never waits for, nor blocks, the writer) whenever the WAL has grown past `min_bytes`. Under
+writes without pause a PASSIVE checkpoint never catches up, and the WAL would grow without end:
+past `max_bytes` the thread runs a TRUNCATE checkpoint instead, which waits for the writer's
+current transaction, copies back everything and cuts the file to zero (the writer waits a
+moment on its busy timeout). Durability is unchanged: a committed transaction is in the WAL,
+and SQLite replays the WAL after a crash.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+
+from storage.connect import open_writer
 
 
 class Checkpointer:
@@ -40,7 +42,7 @@ class Checkpointer:
         return self
 
     def _run(self) -> None:
-        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        conn = open_writer(self.path)
         try:
             while not self._stop.wait(self.every_s):
                 self.checkpoint_if_due(conn)

@@ -1,10 +1,10 @@
-"""Opening the state database, checking it, and applying its named, ordered, append-only
-migrations.
+"""Opening the state database for the service and the commands that write, checking it, and
+applying its named, ordered, append-only migrations.
 
-The state folder is created private (0700) and the database file too (0600; SQLite gives its WAL
-and shared-memory files the database file's permissions): it holds subscribers' chat ids. A
-database that cannot be opened, or that is corrupt, is a StoreError that names the file and, when
-corrupt, how to recover it (`check_integrity`, run by the service at start).
+`connect(path)` wraps storage.connect's writer connection (a private folder and file, WAL,
+pragmas) for sqlite-utils; `open_state(--state)` opens and migrates the database of a state
+folder. A database that cannot be opened, or that is corrupt, is a StoreError that names the
+file and, when corrupt, how to recover it (`check_integrity`, run by the service at start).
 
 Migrations are the files `storage/migrations/NNNN_name.sql`, applied in name order, each once, each
 in its own transaction, and recorded in the `migrations` table. A migration file is never edited
@@ -13,81 +13,25 @@ after it has shipped: a change to the schema is a new file.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 import sqlite_utils
 
 from core.errors import StoreError
+from storage.connect import DB_NAME, corrupt_message, open_writer, refusal, state_dir
+from storage.transactions import transaction
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-DB_NAME = "sahelwatch.db"
-
-
-def state_dir(explicit: str | None = None) -> Path:
-    """The state folder: --state, else $STATE_DIR, else ./state."""
-    return Path(explicit or os.environ.get("STATE_DIR") or "state")
 
 
 def migration_files() -> list[Path]:
     return sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 
 
-def private_folder(folder: Path) -> None:
-    """Create `folder` (and its parents) when missing, the folder itself readable by its owner
-    only; an existing folder is left as it is."""
-    if not folder.is_dir():
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the state folder {folder}: {exc}") from exc
-
-
-def _private_file(path: Path) -> None:
-    """Create an empty `path` with mode 0600 unless something is there (SQLite takes an empty
-    file as a new database, and makes its WAL and shared-memory files with the same mode)."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise StoreError(f"cannot create the state database {path}: {exc}") from exc
-
-
-def _refusal(path: Path, exc: sqlite3.Error) -> StoreError:
-    """The StoreError for SQLite's `exc` on the database at `path`, in an operator's words."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.DatabaseError) and "malformed" in text:
-        return StoreError(corrupt_message(path, text))
-    return StoreError(f"cannot open the state database {path}: {text}")
-
-
-def corrupt_message(path: Path, problem: str) -> str:
-    """What to tell an operator whose database is corrupt: which file, and how to recover."""
-    return (
-        f"the state database {path} is corrupt ({problem}). Stop every Sahel Watch process on "
-        f"it, keep a copy of the damaged file, then either restore your last backup of it, or "
-        f"recover what can be read with the sqlite3 command-line tool: "
-        f"`sqlite3 {path} .recover | sqlite3 {path}.recovered` and move {path}.recovered in "
-        f"its place (removing {path.name}-wal and {path.name}-shm)"
-    )
-
-
 def connect(path: Path) -> sqlite_utils.Database:
-    """One connection (bound to the calling thread) with WAL and sane pragmas; the folder and
-    the file are created private when missing."""
-    private_folder(path.parent)
-    _private_file(path)
-    try:
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-    except sqlite3.Error as exc:
-        raise _refusal(path, exc) from exc
-    return sqlite_utils.Database(conn)
+    """The writer connection to the database at `path` (storage.connect.open_writer)."""
+    return sqlite_utils.Database(open_writer(path))
 
 
 def database_path(db: sqlite_utils.Database) -> Path:
@@ -116,7 +60,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     try:
         return _migrate(db)
     except sqlite3.Error as exc:
-        raise _refusal(database_path(db), exc) from exc
+        raise refusal(database_path(db), exc) from exc
 
 
 def _migrate(db: sqlite_utils.Database) -> list[str]:
@@ -133,13 +77,11 @@ def _migrate(db: sqlite_utils.Database) -> list[str]:
             continue
         sql = file.read_text(encoding="utf-8")
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute("INSERT INTO migrations(name) VALUES (?)", (name,))
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            with transaction(conn, own=True):
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO migrations(name) VALUES (?)", (name,))
+        except StoreError as exc:
             raise StoreError(f"migration {name} failed: {exc}") from exc
         applied.append(name)
     return applied

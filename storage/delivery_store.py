@@ -13,10 +13,8 @@ after. The records it returns: storage/delivery_records.py.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from storage.alert_edits import AlertEdits
-from storage.db import connect, migrate
 from storage.delivery_figures import DeliveryFigures
 from storage.delivery_records import OutboxRow, Part, Subscriber
 from storage.outbox import Outbox
@@ -30,13 +28,6 @@ class DeliveryStore(Subscriptions, Outbox):
         self.conn = conn
         self.edits = AlertEdits(conn)  # alerts edited in place as their stories grow
         self.figures = DeliveryFigures(conn)  # counts for /stats and /healthz
-
-    @classmethod
-    def open(cls, path: Path) -> DeliveryStore:
-        """Open (creating and migrating) the state database at `path`."""
-        db = connect(path)
-        migrate(db)
-        return cls(db.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -18,7 +18,11 @@ from typing import Any
 from core.errors import StoreError
 from storage.delivery_records import OUT_COLS, OutboxRow, Part, read_outbox_row
 from storage.records import iso, parse_iso
-from storage.transactions import rollback, transaction
+from storage.transactions import transaction
+
+
+class _Claimed(Exception):
+    """A story of an enqueue was claimed for the chat already."""
 
 
 class Outbox:
@@ -76,35 +80,35 @@ class Outbox:
         """
         ids: list[int] = []
         try:
-            self.conn.execute("BEGIN IMMEDIATE")  # its own: a refused claim rolls back all
-            for number, part in enumerate(parts, start=1):
-                cur = self.conn.execute(
-                    "INSERT INTO outbox(chat_id, thread_id, kind, batch, part, parts, text,"
-                    " story_ids, created_at, not_before, preview) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (chat_id, thread_id, kind, batch, number, len(parts), part.text,
-                     json.dumps(list(part.story_ids)), iso(now), iso(not_before),
-                     int(part.preview)),
-                )  # fmt: skip
-                outbox_id = cur.lastrowid
-                assert outbox_id is not None  # an INSERT always sets it
-                ids.append(outbox_id)
-                for story_id in part.story_ids:
-                    claimed = self.conn.execute(
-                        "INSERT OR IGNORE INTO deliveries(chat_id, story_id, outbox_id, at)"
-                        " VALUES (?,?,?,?)",
-                        (chat_id, story_id, outbox_id, iso(now)),
+            with transaction(self.conn, own=True) as conn:
+                for number, part in enumerate(parts, start=1):
+                    cur = conn.execute(
+                        "INSERT INTO outbox(chat_id, thread_id, kind, batch, part, parts, text,"
+                        " story_ids, created_at, not_before, preview)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (chat_id, thread_id, kind, batch, number, len(parts), part.text,
+                         json.dumps(list(part.story_ids)), iso(now), iso(not_before),
+                         int(part.preview)),
+                    )  # fmt: skip
+                    outbox_id = cur.lastrowid
+                    assert outbox_id is not None  # an INSERT always sets it
+                    ids.append(outbox_id)
+                    for story_id in part.story_ids:
+                        claimed = conn.execute(
+                            "INSERT OR IGNORE INTO deliveries(chat_id, story_id, outbox_id, at)"
+                            " VALUES (?,?,?,?)",
+                            (chat_id, story_id, outbox_id, iso(now)),
+                        )
+                        if claimed.rowcount == 0:
+                            raise _Claimed  # the whole enqueue is rolled back
+                if digest_at is not None:
+                    conn.execute(
+                        "UPDATE subscribers SET last_digest_at = ? WHERE chat_id = ?",
+                        (iso(digest_at), chat_id),
                     )
-                    if claimed.rowcount == 0:
-                        rollback(self.conn)
-                        return []
-            if digest_at is not None:
-                self.conn.execute(
-                    "UPDATE subscribers SET last_digest_at = ? WHERE chat_id = ?",
-                    (iso(digest_at), chat_id),
-                )
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            rollback(self.conn)
+        except _Claimed:
+            return []
+        except StoreError as exc:
             raise StoreError(f"cannot enqueue for chat {chat_id}: {exc}") from exc
         return ids
 

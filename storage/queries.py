@@ -7,17 +7,16 @@ the commands that only read open a connection of their own with `read_only`.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from core.errors import StoreError
 from core.items import Item
 from core.story import SUMMARY_KEPT, StoryItemView, StoryView
+from storage.connect import DB_NAME, open_reader, refusal, state_dir
 from storage.fts import fts_query
 from storage.fts import parse as parse_query
 from storage.records import SearchHit, StoredItem, StoryMember, iso, parse_iso
@@ -37,30 +36,14 @@ MAX_VIEW_ITEMS = 50  # items listed in a StoryView: the representative, then the
 SEARCH_SCAN = 400  # newest matching reports a search groups into stories
 
 
-def database_file(state: str | None) -> Path:
-    """The state database of --state: `storage.db.state_dir(state) / DB_NAME`, written here
-    again because storage.db imports sqlite_utils (with numpy, about 0.3 s), which a command
-    that only reads must not pay; tests/test_cli_stories.py pins that the two agree."""
-    return Path(state or os.environ.get("STATE_DIR") or "state") / "sahelwatch.db"
-
-
 @contextmanager
 def read_only(state: str | None) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to the state database (SQLite's `mode=ro`), for the commands
-    that only read, beside a running service: nothing is created, migrated or written.
-    StoreError when there is no database there or it cannot be read."""
-    path = database_file(state)
-    if not path.is_file():
-        raise StoreError(
-            f"no state database at {path}: give --state (or STATE_DIR) the folder the service "
-            "runs with, or run `python bot.py once` first"
-        )
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        conn.execute("PRAGMA query_only=ON")
-        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # is it a database?
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the state database {path}: {exc}") from exc
+    """A read-only connection to the state database of --state (storage.connect.open_reader),
+    for the commands that only read, beside a running service: nothing is created, migrated or
+    written. StoreError when there is no database there or it cannot be read (SQLite reads the
+    file at the first query: a file that is no database, or a corrupt one, fails there)."""
+    path = state_dir(state) / DB_NAME
+    conn = open_reader(path)
     try:
         yield conn
     except sqlite3.OperationalError as exc:  # a column or table a newer version added
@@ -68,8 +51,8 @@ def read_only(state: str | None) -> Iterator[sqlite3.Connection]:
             f"cannot read the state database {path} ({exc}): if it was made by an older "
             "version, start the service once (or run `python bot.py once`) to bring it up to date"
         ) from exc
-    except sqlite3.DatabaseError as exc:  # a page found damaged while reading
-        raise StoreError(f"cannot read the state database {path}: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise refusal(path, exc) from exc
     finally:
         conn.close()
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from core.errors import StoreError
-from storage.db import private_folder
+from storage.connect import private_folder
 
 LOCK_NAME = "sahelwatch.lock"
 

@@ -1,14 +1,17 @@
 """Transactions on the state database's connection: BEGIN IMMEDIATE ... COMMIT, and ROLLBACK.
 
-Outside a transaction, `transaction(conn)` begins one (IMMEDIATE: the write lock is taken at once,
-so a busy database fails at BEGIN, not halfway) and commits it; any exception rolls it back,
-and sqlite errors come out as StoreError, a failed COMMIT included. Inside an open transaction
-(a batch of writes, runner.writes) it joins it: an exception goes on to the outermost, which
-rolls everything back. (Not savepoints: with one open, SQLite copies every page a statement
-first changes into a sub-journal, a fifth of an ingest's time; runner.writes keeps a failing
-write from taking the others with it by writing them again without it.) Some errors (a full
-disk, I/O) make SQLite roll the transaction back by itself; the rollback here then finds
-nothing open and leaves it so.
+Every write of the package goes through `transaction(conn)`. Outside a transaction it begins one
+(IMMEDIATE: the write lock is taken at once, so a busy database fails at BEGIN, not halfway) and
+commits it; any exception rolls it back, and sqlite errors come out as StoreError, a failed
+COMMIT included. Inside an open transaction (a batch of writes, runner.writes) it joins it: an
+exception goes on to the outermost, which rolls everything back. (Not savepoints: with one
+open, SQLite copies every page a statement first changes into a sub-journal, a fifth of an
+ingest's time; runner.writes keeps a failing write from taking the others with it by writing
+them again without it.) With `own=True` it never joins: a write that may undo itself (the
+outbox's claim of a story already claimed, a migration) must not undo a caller's writes with
+it, so it refuses to start inside an open transaction (StoreError). Some errors (a full disk,
+I/O) make SQLite roll the transaction back by itself; the rollback here then finds nothing open
+and leaves it so.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from core.errors import StoreError
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT on `conn`, or part of the transaction already open."""
-    if conn.in_transaction:
+def transaction(conn: sqlite3.Connection, *, own: bool = False) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT on `conn`, or part of the transaction already open (unless
+    `own`: then StoreError when one is open)."""
+    if conn.in_transaction and not own:
         yield conn
         return
+    if conn.in_transaction:
+        raise StoreError("a transaction of its own cannot start inside another")
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:

@@ -188,13 +188,6 @@ def test_since_and_rules_read_one_duration_grammar(text: str, seconds: int) -> N
         cli.parse_since("600", now)  # the command line wants the unit
 
 
-def test_read_commands_open_the_database_storage_db_opens(tmp_path: Path) -> None:
-    from storage import db
-
-    for state in (str(tmp_path), None):
-        assert queries.database_file(state) == db.state_dir(state) / db.DB_NAME
-
-
 def test_read_commands_create_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "nowhere"
     assert run(["search", "--state", str(empty), "Haftar"]) == 1

@@ -22,6 +22,7 @@ from delivery.pacing import Pacer
 from delivery.sender import OutboxSender
 from delivery.service import DeliveryService
 from delivery.transport import TelegramTransport
+from storage.db import open_state
 from storage.delivery_store import DeliveryStore
 from tests.fakebotapi import FakeBotAPI
 from tests.test_delivery_support import TOKEN, MemoryStories, make_rules, open_store, story
@@ -39,7 +40,7 @@ def _stories(store: DeliveryStore) -> MemoryStories:
 
 
 async def _child(state: Path, api_url: str) -> dict[str, int]:
-    store = DeliveryStore.open(state / "sahelwatch.db")
+    store = DeliveryStore(open_state(str(state)).conn)
     stories = _stories(store)
     async with Bot(TOKEN, base_url=f"{api_url}/bot") as bot:
         sender = OutboxSender(store, TelegramTransport(bot), Pacer(), SystemClock(), poll_s=0.1)

@@ -16,6 +16,7 @@ from pathlib import Path
 from config.model import Access, Delivery, Entity, Rules, Term, Topic
 from core.story import StoryView
 from delivery.transport import Transport
+from storage.db import open_state
 from storage.delivery_store import DeliveryStore
 
 T0 = datetime(2026, 8, 13, 4, 0, tzinfo=UTC)
@@ -163,7 +164,7 @@ class MemoryStories:
 
 
 def open_store(tmp: Path) -> DeliveryStore:
-    return DeliveryStore.open(tmp / "sahelwatch.db")
+    return DeliveryStore(open_state(str(tmp)).conn)
 
 
 class SimTime:

@@ -1,5 +1,6 @@
 """ops.reload: good edits swap in, broken edits are refused with FILE:LINE:COLUMN messages, files
-replaced by rename are seen, /reload checks on demand, and the loop survives its callbacks."""
+replaced by rename are seen, and the loop survives its callbacks (/reload, the service's own:
+tests/test_service_operators.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from config import Rules, load_rules
+from config import Rules
 from ops.metrics import Metrics
-from ops.reload import RulesWatcher, file_digest, source_changes
+from ops.reload import RulesWatcher, file_digest
 
 RULES = """\
 version: 1
@@ -148,20 +149,6 @@ async def test_missing_file_is_reported_and_old_rules_stay(rules_file: Path) -> 
     assert len(calls.good) == 1
 
 
-async def test_check_now_validates_on_demand(rules_file: Path) -> None:
-    calls = Calls()
-    w = watcher(rules_file, calls)
-    assert await w.check_now() == []  # unchanged but asked for: checked and handed over
-    assert len(calls.good) == 1
-    rules_file.write_text(rules_text(threshold="0"), encoding="utf-8")
-    messages = await w.check_now()
-    assert messages == [
-        f"{rules_file}:13:16: topic 'sahel': threshold must be greater than 0, not 0"
-    ]
-    assert calls.bad == [messages]
-    assert await w.poll_once() is False  # check_now already reported this content
-
-
 async def test_callbacks_that_raise_do_not_stop_the_watcher(rules_file: Path) -> None:
     bad: list[list[str]] = []
 
@@ -218,26 +205,3 @@ async def test_half_written_file_waits_for_the_next_look(
     assert calls.bad == []  # the torn version was never reported
     assert await w.poll_once() is True
     assert calls.good[0].topics["sahel"].terms[0].entity == "wagner"
-
-
-def test_source_changes(tmp_path: Path) -> None:
-    def load(sources: str) -> Rules:
-        path = tmp_path / "r.yaml"
-        path.write_text(rules_text().split("sources:")[0] + "sources:\n" + sources)
-        return load_rules(path)
-
-    old = load(
-        "  - {name: A, kind: file, path: a, every: 1h}\n"
-        "  - {name: B, kind: file, path: b, every: 1h}\n"
-        "  - {name: C, kind: file, path: c, every: 1h}\n"
-    )
-    new = load(
-        "  - {name: A, kind: file, path: a, every: 1h}\n"
-        "  - {name: C, kind: file, path: c, every: 5m}\n"
-        "  - {name: D, kind: file, path: d, every: 1h}\n"
-    )
-    changes = source_changes(old, new)
-    assert [s.name for s in changes.added] == ["D"]
-    assert [s.name for s in changes.removed] == ["B"]
-    assert [(s.name, s.every_s) for s in changes.changed] == [("C", 300)]
-    assert not source_changes(old, old)

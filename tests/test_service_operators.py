@@ -12,6 +12,7 @@ condition."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -155,6 +156,24 @@ async def test_the_live_reload_path_also_tells_admins_the_rules_run_again(
         lambda: any("valid again" in m.plain for m in api.messages_to(OTHER_ADMIN)), "fixed"
     )
     assert "Libya Observer" in {s.name for s in running.service.rules.sources}
+
+
+async def test_reload_reads_the_file_as_it_is_now_and_the_watcher_does_not_apply_it_again(
+    running: Running, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, path = running.service, running.path
+    live = Live(service, reload_every_s=3600)  # polled by hand below
+    live.watcher.settle_s = 0
+    assert service.reload() == []  # unchanged, but asked for: read, checked and applied
+    path.write_text(rules(feeds).replace("threshold:", "threshold: [", 1), encoding="utf-8")
+    errors = service.reload()
+    assert errors and all(re.match(rf"{re.escape(str(path))}:\d+:\d+: ", e) for e in errors)
+    path.write_text(rules(feeds, "Libya Observer"), encoding="utf-8")
+    assert service.reload() == []
+    applied: list[object] = []
+    monkeypatch.setattr(service, "apply", applied.append)
+    assert await live.watcher.poll_once()  # the watcher sees the edit ...
+    assert applied == []  # ... that /reload has applied already
 
 
 async def test_sources_splits_and_stats_speaks_an_operators_language(running: Running) -> None:

@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from core.errors import StoreError
+from storage.db import open_state
 from storage.delivery_store import DeliveryStore, Part
 from storage.subscriptions import TopicNotice
 
@@ -14,7 +18,7 @@ NOW = datetime(2026, 8, 13, 12, 0, tzinfo=UTC)
 
 
 def store_with(tmp_path: Path, *chats: tuple[int, list[str], bool]) -> DeliveryStore:
-    store = DeliveryStore.open(tmp_path / "sahelwatch.db")
+    store = DeliveryStore(open_state(str(tmp_path)).conn)
     for chat, topics, every in chats:
         store.subscribe(chat, chat_type="private", title="", thread_id=None, topics=topics,
                         mode="instant", daily_at="07:00", lang="en", now=NOW, all_topics=every)  # fmt: skip
@@ -86,3 +90,23 @@ def test_a_burst_is_folded_in_one_transaction(tmp_path: Path) -> None:
     )
     assert [carried[s] for s in (1, 2, 3, 4)] == [folded.id] * 4  # the list carries them now
     assert store.edits.alerts_of(1) == []  # so nothing edits a folded story
+
+
+def test_a_refused_claim_rolls_back_the_whole_enqueue_and_never_a_callers_writes(
+    tmp_path: Path,
+) -> None:
+    store = store_with(tmp_path, (1, ["a"], True))
+    [first] = store.enqueue(1, None, "alert", [Part("one", (1,))], now=NOW, not_before=NOW)
+    parts = [Part("two", (2,)), Part("three", (1,))]  # story 1 is the chat's already
+    later = NOW + timedelta(hours=1)
+    assert (
+        store.enqueue(1, None, "digest", parts, now=later, not_before=later, digest_at=later) == []
+    )
+    assert [row.id for row in store.outbox_for_chat(1)] == [first]
+    assert store.undelivered(1, [1, 2]) == [2]
+    assert store.subscriber(1).last_digest_at == NOW  # type: ignore[union-attr]  # subscribed above
+    store.conn.execute("BEGIN IMMEDIATE")  # a caller's transaction: enqueue will not join it
+    with pytest.raises(StoreError, match="cannot enqueue for chat 1"):
+        store.enqueue(1, None, "alert", [Part("four", (3,))], now=NOW, not_before=NOW)
+    assert store.conn.in_transaction  # left to its owner
+    store.conn.execute("ROLLBACK")

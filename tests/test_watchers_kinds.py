@@ -10,13 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from config.model import Fetch, Source
+from config.model import SOURCE_KINDS, Fetch, Source
 from core.clock import FixedClock
 from core.errors import ParseError
 from core.health import SourceHealth
 from tests.feedserver import FeedServer
 from watchers import gdelt, google_news, telegram_channel
 from watchers.http import Fetcher, make_client
+from watchers.kinds import KINDS, parse_any
 from watchers.poll import poll
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -64,6 +65,20 @@ def test_telegram_url_and_non_channel_page():
     assert telegram_channel.build_url(src) == "https://t.me/s/sahel_synthetic"
     with pytest.raises(ParseError, match="not a Telegram channel"):
         telegram_channel.parse(b"<html><body>Nothing here</body></html>", src)
+
+
+def test_the_watchers_know_every_kind_rules_yaml_knows():
+    assert list(KINDS) == list(SOURCE_KINDS)
+
+
+def test_a_local_file_is_read_by_what_it_looks_like():
+    src = Source(name="f", kind="file", every_s=60, path="x")
+    gdelt_answer = (FEEDS / "synthetic_gdelt_artlist.json").read_bytes()
+    page = (FEEDS / "synthetic_telegram_channel.html").read_bytes()
+    json_feed = (FEEDS / "synthetic_fr_jsonfeed.json").read_bytes()
+    assert parse_any(gdelt_answer, src, {}, "").items == gdelt.parse(gdelt_answer, src)
+    assert parse_any(page, src, {}, "").items == telegram_channel.parse(page, src)
+    assert len(parse_any(json_feed, src, {}, "").items) == 3
 
 
 async def test_every_kind_polls_through_its_own_endpoint():

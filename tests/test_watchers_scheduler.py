@@ -8,7 +8,7 @@ from datetime import timedelta
 from config.model import Source
 from core.clock import SystemClock
 from core.health import SourceHealth
-from watchers.scheduler import WatchScheduler
+from watchers.scheduler import WatchScheduler, source_changes
 
 CLOCK = SystemClock()
 
@@ -93,3 +93,16 @@ async def test_each_job_reschedules_from_next_check_and_reload_applies():
         assert set(sched.sources) == {"hourly", "hourly2"}
     finally:
         sched.shutdown()
+
+
+def test_source_changes_by_name_with_disabled_sources_absent():
+    def src(name: str, every_s: float = 3600, enabled: bool = True) -> Source:
+        return Source(name=name, kind="file", every_s=every_s, path=name, enabled=enabled)
+
+    old = [src("A"), src("B"), src("C"), src("E", enabled=False), src("F")]
+    new = [src("A"), src("C", every_s=300), src("D"), src("E"), src("F", enabled=False)]
+    changes = source_changes(old, new)
+    assert [s.name for s in changes.added] == ["D", "E"]
+    assert [s.name for s in changes.removed] == ["B", "F"]
+    assert [(s.name, s.every_s) for s in changes.changed] == [("C", 300)]
+    assert not source_changes(old, old)

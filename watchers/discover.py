@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from core.errors import FetchError
 from watchers.http import Fetcher, Response
 from watchers.jsonfeed import looks_like_json_feed
+from watchers.text import head
 
 FEED_TYPES = {
     "application/rss+xml": "RSS",
@@ -96,10 +97,10 @@ def looks_like_feed(body: bytes, content_type: str = "") -> bool:
     Content-Type, which many servers get wrong)."""
     if looks_like_json_feed(body, content_type):
         return True
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if b"<html" in head[:512] or head.startswith(b"<!doctype html"):
+    start = head(body).lower()
+    if b"<html" in start[:512] or start.startswith(b"<!doctype html"):
         return False
-    return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<channel"))
+    return any(tag in start for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<channel"))
 
 
 def candidates(page_url: str, links: list[FeedLink]) -> list[tuple[str, str]]:

@@ -1,9 +1,10 @@
 """Local feed files and folders (kind `file`): offline runs, replays and the demo.
 
-`read(path, max_bytes)` lists the feed files of a file or folder (sorted, size-capped) with a
-fingerprint that changes when any of them changes, so an unchanged folder counts as "not
-modified". `parse(body, source, name)` reads one file of any format a watcher knows: RSS, Atom,
-RDF, JSON Feed, a GDELT ArtList JSON answer, or a saved t.me/s page.
+`scan(path)` lists the feed files of a file or folder (sorted) with a fingerprint that changes
+when any of them changes, so an unchanged folder counts as "not modified"; `read(path,
+max_bytes)` gives one file's bytes, refusing a file over the limit. What a file holds is read by
+`watchers.kinds.parse_any`: RSS, Atom, RDF, JSON Feed, a GDELT ArtList JSON answer, or a saved
+t.me/s page.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.model import Source
-from core.errors import FetchError, ParseError
-from core.items import Item
-from watchers import gdelt, rss, telegram_channel
+from core.errors import FetchError
 
 SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json", ".html", ".htm")
 
@@ -53,17 +51,3 @@ def read(path: Path, max_bytes: int) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def parse(body: bytes, source: Source, name: str = "") -> list[Item]:
-    """Items of one local file, whatever kind of feed it holds."""
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"{") and b'"articles"' in body[:200_000] and b"jsonfeed" not in head:
-        return gdelt.parse(body, source)
-    lowered = head.lower()
-    if b"tgme_" in body[:200_000] and (b"<html" in lowered or b"<!doctype html" in lowered):
-        return telegram_channel.parse(body, source)
-    try:
-        return rss.parse(body, source)
-    except ParseError as exc:
-        raise ParseError(f"{Path(name).name or 'file'}: {exc}") from exc

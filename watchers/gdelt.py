@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from config.model import Source
 from core.errors import ParseError
 from core.items import Item
-from watchers.text import lang_code, one_line
+from watchers.text import head, lang_code, one_line
 
 GDELT_BASE = "https://api.gdeltproject.org/api/v2/doc/doc"
 SOURCELANG = {"ar": "arabic", "fr": "french", "en": "english", "ru": "russian"}
@@ -46,6 +46,12 @@ def build_url(source: Source) -> str:
         "timespan": f"{minutes}min",
     }
     return f"{source.url or GDELT_BASE}?{urlencode(params)}"
+
+
+def looks_like(body: bytes) -> bool:
+    """Whether a body is an ArtList JSON answer (a saved one, read by a `file` source)."""
+    start = head(body)
+    return start.startswith(b"{") and b'"articles"' in body[:200_000] and b"jsonfeed" not in start
 
 
 def parse(body: bytes, source: Source) -> list[Item]:

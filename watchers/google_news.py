@@ -26,11 +26,12 @@ def build_url(source: Source) -> str:
     return f"{source.url or GOOGLE_NEWS_BASE}?{urlencode(params)}"
 
 
-def parse(
+def parse_feed(
     body: bytes, source: Source, *, headers: Mapping[str, str] | None = None, base_url: str = ""
-) -> list[Item]:
-    """Items of a Google News feed, titles without their " - Outlet" tail."""
-    return [clean(item) for item in rss.parse(body, source, headers=headers, base_url=base_url)]
+) -> rss.ParsedFeed:
+    """A Google News feed (see `rss.parse_feed`), titles without their " - Outlet" tail."""
+    parsed = rss.parse_feed(body, source, headers=headers, base_url=base_url)
+    return replace(parsed, items=[clean(item) for item in parsed.items])
 
 
 def clean(item: Item) -> Item:

@@ -278,7 +278,9 @@ async def _drain(response: httpx.Response, cap: int = 65_536) -> None:
 
 
 class Decoder:
-    """Incremental, bounded decompression: `feed` never returns more than room + 1 bytes."""
+    """Incremental decompression, one chunk of the raw body at a time. A decompressing `feed`
+    returns at most room + 1 bytes (enough to tell the body is over the limit); this base
+    class, the identity coding, returns each chunk as it came (the caller counts)."""
 
     def feed(self, data: bytes, room: int) -> bytes:
         return data

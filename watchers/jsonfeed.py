@@ -8,15 +8,15 @@ from typing import Any
 from config.model import Source
 from core.errors import ParseError
 from core.items import Item
-from watchers.text import fallback_guid, html_to_text, iso_to_utc, lang_code, one_line
+from watchers.text import fallback_guid, head, html_to_text, iso_to_utc, lang_code, one_line
 
 
 def looks_like_json_feed(body: bytes, content_type: str = "") -> bool:
     """True for a body that is a JSON object naming jsonfeed.org as its version."""
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"{"):
+    start = head(body)
+    if not start.startswith(b"{"):
         return False
-    return b"jsonfeed.org" in head or "json" in content_type.lower()
+    return b"jsonfeed.org" in start or "json" in content_type.lower()
 
 
 def parse(body: bytes, source: Source) -> list[Item]:

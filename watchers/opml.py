@@ -7,7 +7,8 @@ exporters leave trailing spaces), `htmlUrl` and OPML 2.0's `language`. Attribute
 without regard to case (`xmlurl` exists in the wild). `write_opml(sources)` writes OPML 2.0: one
 folder per language, each feed an `<outline type="rss">` with `text`, `title`, `xmlUrl` and
 `language`. Only sources a feed reader can read are written: RSS/Atom/JSON feeds and Google News
-searches (their RSS address); GDELT queries, Telegram pages and local files are left out.
+searches (their RSS address: the kinds marked `feed` in watchers.kinds); GDELT queries, Telegram
+pages and local files are left out.
 `new_sources(outlines, sources, every)` turns the outlines not watched yet into rules.yaml fields.
 """
 
@@ -23,10 +24,8 @@ from urllib.parse import urlsplit
 from config.model import Source
 from config.yamlnodes import LANG_RE
 from core.errors import ParseError
-from watchers.poll import source_url
+from watchers.kinds import KINDS, source_url
 from watchers.xmlsafe import defuse
-
-EXPORTED_KINDS = ("rss", "google_news")
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,8 @@ def _walk(element: ET.Element, folder: str, out: list[Outline]) -> None:
 
 def feed_url(source: Source) -> str:
     """The address a feed reader would poll for `source` ("" when it has none)."""
-    return source_url(source) if source.kind in EXPORTED_KINDS else ""
+    kind = KINDS.get(source.kind)
+    return source_url(source) if kind is not None and kind.feed else ""
 
 
 def write_opml(sources: Sequence[Source], title: str, created: datetime) -> str:

@@ -4,33 +4,30 @@
 or not ok with the error in words. Every failure of the source (FetchError, ParseError, anything
 unexpected) is caught here, so one dead or hostile source never stops a cycle. The outcome carries
 the scheduling hints the server gave: the feed's `<ttl>`, Cache-Control max-age, Retry-After.
+The source's kind (watchers.kinds) says where it is read (an address, or files on disk) and how
+its bodies are parsed; where a parse runs is the caller's (`parse_in`: a worker thread unless
+told otherwise, runner.parsepool's worker processes in the service).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
-import signal
-import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from multiprocessing.process import BaseProcess
 
 from config.model import Source
-from core import gc_tuning
 from core.clock import Clock
 from core.errors import FetchError, ParseError, SourceError
 from core.health import PollOutcome, SourceHealth
 from core.items import Item
 from core.log import event
-from watchers import files, gdelt, google_news, rss, telegram_channel
+from watchers import files
 from watchers.fulltext import enrich
 from watchers.http import Fetcher, Response
+from watchers.kinds import kind_of, source_url
+from watchers.rss import ParsedFeed
 
 Seen = Callable[[Item], bool]
 
@@ -50,33 +47,14 @@ class Parsed:
 
 
 ParseStep = Callable[[Source, Response], Parsed]
+# Where a parse step runs: the step and its arguments in, its Parsed out (ParseError for a body
+# it cannot read).
+ParseIn = Callable[[ParseStep, Source, Response], Awaitable[Parsed]]
 
 
-def source_url(source: Source) -> str:
-    """The address polled for a source (kind `file` has none)."""
-    if source.kind == "gdelt":
-        return gdelt.build_url(source)
-    if source.kind == "google_news":
-        return google_news.build_url(source)
-    if source.kind == "telegram_channel":
-        return telegram_channel.build_url(source)
-    if source.kind == "rss":
-        return source.url
-    raise ParseError(f"kind {source.kind!r} is not polled over HTTP")
-
-
-def parse_response(source: Source, response: Response) -> rss.ParsedFeed:
+def parse_response(source: Source, response: Response) -> ParsedFeed:
     """Items, the feed's TTL hint and what was unreadable, from a fetched body, by kind."""
-    if source.kind == "gdelt":
-        return rss.ParsedFeed(gdelt.parse(response.body, source))
-    if source.kind == "telegram_channel":
-        return rss.ParsedFeed(telegram_channel.parse(response.body, source))
-    parsed = rss.parse_feed(
-        response.body, source, headers=response.headers, base_url=response.final_url
-    )
-    if source.kind == "google_news":
-        return replace(parsed, items=[google_news.clean(item) for item in parsed.items])
-    return parsed
+    return kind_of(source).parse(response.body, source, response.headers, response.final_url)
 
 
 def parse_step(source: Source, response: Response) -> Parsed:
@@ -85,35 +63,9 @@ def parse_step(source: Source, response: Response) -> Parsed:
     return Parsed(feed.items, feed.ttl_s, degraded=feed.degraded)
 
 
-def parse_worker_init() -> None:
-    """Start of a parse worker process: the parsers are imported (with this module); Ctrl-C is
-    left to the service, which stops the pool itself (no KeyboardInterrupt per worker); and the
-    worker leaves when the service's process ends in any way (a second signal's os._exit, a
-    kill), instead of waiting for work forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc_tuning.tune()
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(
-            target=_exit_with, args=(parent,), name="parent-watch", daemon=True
-        ).start()
-
-
-def _exit_with(parent: BaseProcess) -> None:
-    parent.join()  # returns when the parent process is gone
-    os._exit(0)
-
-
-async def _parse_in(pool: Executor, parse: ParseStep, source: Source, response: Response) -> Parsed:
-    """`parse` in `pool`. A worker that dies breaks the whole process pool: every parse
-    pending in it fails, whichever body killed it. Each is tried once more in the fresh pool
-    (runner.parsepool.ParsePool), so only a body that kills its worker again fails."""
-    portable = replace(response, headers=dict(response.headers))
-    loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(pool, parse, source, portable)
-    except BrokenProcessPool:
-        return await loop.run_in_executor(pool, parse, source, portable)
+async def in_thread(parse: ParseStep, source: Source, response: Response) -> Parsed:
+    """`parse` in a worker thread: the default `parse_in`."""
+    return await asyncio.to_thread(parse, source, response)
 
 
 def max_age(headers: Mapping[str, str]) -> float | None:
@@ -139,21 +91,21 @@ async def poll(
     clock: Clock,
     *,
     seen: Seen | None = None,
-    parse_pool: Executor | None = None,
     parse: ParseStep = parse_step,
+    parse_in: ParseIn = in_thread,
 ) -> PollOutcome:
     """Poll `source` once. `seen(item)` (optional) tells which items are already stored, so a
-    `full_text` source fetches articles only for new ones. Parsing (`parse`, a picklable
-    function) runs in a worker thread, or in `parse_pool` when given (a ProcessPoolExecutor
-    spreads feedparser over the cores); what it computes beside the items arrives in the
-    outcome's `extra`, unless full text changed the items after it."""
+    `full_text` source fetches articles only for new ones. A fetched body is parsed by `parse`
+    (a picklable function), run by `parse_in` (a worker thread by default); what it computes
+    beside the items arrives in the outcome's `extra`, unless full text changed the items
+    after it."""
     started = clock.now()
     t0 = clock.monotonic()
     try:
-        if source.kind == "file":
+        if kind_of(source).url is None:
             outcome = await _poll_files(source, health, fetcher, started)
         else:
-            outcome = await _poll_http(source, health, fetcher, started, seen, parse_pool, parse)
+            outcome = await _poll_http(source, health, fetcher, started, seen, parse, parse_in)
     except SourceError as exc:
         outcome = PollOutcome(
             source=source.name,
@@ -204,8 +156,8 @@ async def _poll_http(
     fetcher: Fetcher,
     started: datetime,
     seen: Seen | None,
-    parse_pool: Executor | None = None,
-    parse: ParseStep = parse_step,
+    parse: ParseStep,
+    parse_in: ParseIn,
 ) -> PollOutcome:
     url = source_url(source)
     if not url:
@@ -225,20 +177,16 @@ async def _poll_http(
             hint_s=cache_hint,
         )
     try:
-        if parse_pool is None:
-            parsed = await asyncio.to_thread(parse, source, response)
-        else:
-            parsed = await _parse_in(parse_pool, parse, source, response)
-    except (ParseError, BrokenProcessPool) as exc:
+        parsed = await parse_in(parse, source, response)
+    except ParseError as exc:
         # Keep the old validators: a broken body must be fetched again, not "not modified".
-        # BrokenProcessPool: a parse worker died twice with this body in the pool.
         return PollOutcome(
             source=source.name,
             started=started,
             finished=fetcher.clock.now(),
             ok=False,
             status=response.status,
-            error=str(exc) if isinstance(exc, ParseError) else f"parse worker died: {exc}",
+            error=str(exc),
             etag=health.etag,
             last_modified=health.last_modified,
             bytes=len(response.body),
@@ -277,6 +225,8 @@ async def _poll_files(
             etag=local.fingerprint,
         )
 
+    parse = kind_of(source).parse
+
     def load() -> tuple[list[Item], int, list[str]]:
         items: list[Item] = []
         size = 0
@@ -285,7 +235,7 @@ async def _poll_files(
             try:
                 body = files.read(path, fetcher.fetch.max_bytes)
                 size += len(body)
-                items.extend(files.parse(body, source, str(path)))
+                items.extend(parse(body, source, {}, "").items)
             except SourceError as exc:
                 problems.append(f"{path.name}: {exc}")
         return items, size, problems

@@ -8,7 +8,7 @@ Jobs run as separate asyncio tasks, so a slow source never delays another; `max_
 `coalesce=True` keep a source from overlapping itself, and `misfire_grace_time=None` means a
 late job still runs (a date job dropped as missed would silence its source for good).
 `replace(sources)` applies a live reload: unchanged sources keep their schedule, changed and new
-ones run now, removed ones stop.
+ones run now, removed (or disabled) ones stop; `source_changes(old, new)` (pure) says which.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
@@ -29,6 +30,31 @@ from core.log import event
 
 OnDue = Callable[[Source], Awaitable[SourceHealth]]
 LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    """Sources to schedule (`added`), unschedule (`removed`) and reschedule (`changed`: the new
+    definition of a source whose settings changed)."""
+
+    added: tuple[Source, ...] = ()
+    removed: tuple[Source, ...] = ()
+    changed: tuple[Source, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def source_changes(old: Iterable[Source], new: Iterable[Source]) -> SourceChanges:
+    """What turns the polled sources `old` into `new`, compared by name (names are unique in a
+    valid rules file); a disabled source is not polled, so it counts as absent."""
+    before = {source.name: source for source in old if source.enabled}
+    after = {source.name: source for source in new if source.enabled}
+    return SourceChanges(
+        added=tuple(s for name, s in after.items() if name not in before),
+        removed=tuple(s for name, s in before.items() if name not in after),
+        changed=tuple(s for name, s in after.items() if name in before and before[name] != s),
+    )
 
 
 class WatchScheduler:
@@ -70,14 +96,12 @@ class WatchScheduler:
             self.scheduler.remove_job(self._job_id(name))
 
     def replace(self, sources: Iterable[Source]) -> None:
-        """Make the scheduled set equal to `sources` (live reload of rules.yaml)."""
-        wanted = {s.name: s for s in sources if s.enabled}
-        for name in list(self._sources):
-            if name not in wanted:
-                self.remove(name)
-        for name, source in wanted.items():
-            if self._sources.get(name) != source:
-                self.add(source)
+        """Make the scheduled set equal to the enabled `sources` (live reload of rules.yaml)."""
+        changes = source_changes(self._sources.values(), sources)
+        for source in changes.removed:
+            self.remove(source.name)
+        for source in (*changes.added, *changes.changed):
+            self.add(source)
 
     def next_run(self, name: str) -> datetime | None:
         """When a source's job runs next (None while running or unknown)."""

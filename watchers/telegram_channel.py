@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from config.model import Source
 from core.errors import ParseError
 from core.items import Item
-from watchers.text import iso_to_utc, one_line
+from watchers.text import head, iso_to_utc, one_line
 
 TELEGRAM_BASE = "https://t.me/s"
 TITLE_CHARS = 160
@@ -99,6 +99,12 @@ class _PageParser(HTMLParser):
 def _lines(parts: list[str]) -> str:
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def looks_like(body: bytes) -> bool:
+    """Whether a body is a t.me/s page (a saved one, read by a `file` source)."""
+    start = head(body).lower()
+    return b"tgme_" in body[:200_000] and (b"<html" in start or b"<!doctype html" in start)
 
 
 def parse(body: bytes, source: Source) -> list[Item]:

@@ -1,5 +1,5 @@
-"""Text helpers every parser shares: HTML to plain text, dates to aware UTC, language codes, and
-the GUID of an entry that names none."""
+"""Text helpers every parser shares: HTML to plain text, dates to aware UTC, language codes, the
+GUID of an entry that names none, and the head of a body (to tell its format)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ _LANGS = {
     "german": "de", "portuguese": "pt", "italian": "it", "turkish": "tr", "persian": "fa",
     "ukrainian": "uk", "chinese": "zh", "hausa": "ha", "greek": "el",
 }  # fmt: skip
+
+
+def head(body: bytes, size: int = 4096) -> bytes:
+    """The first `size` bytes of a body, without a UTF-8 byte order mark or leading space."""
+    return body[:size].lstrip(b"\xef\xbb\xbf \t\r\n")
 
 
 class _TextParser(HTMLParser):
