@@ -49,9 +49,7 @@ def register(sub: Any) -> None:
     explain.add_argument(
         "--json", action="store_true", help="one JSON object a document, a line each"
     )
-    explain.add_argument(
-        "--verbose", "-v", action="store_true", help="every hit, with its snippet"
-    )
+    explain.add_argument("--verbose", "-v", action="store_true", help="every hit, with its snippet")
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -75,9 +75,7 @@ def register(sub: Any) -> None:
         "csv: one story a row, lists joined with '; ', the number of items instead of them.",
     )
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    export.add_argument(
-        "--since", default=None, metavar="AGE|DATE", help="7d, 48h, 2w, 2026-08-01"
-    )
+    export.add_argument("--since", default=None, metavar="AGE|DATE", help="7d, 48h, 2w, 2026-08-01")
     export.add_argument(
         "--topic",
         action="append",

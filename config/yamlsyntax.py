@@ -123,8 +123,7 @@ def _indentation(lines: list[str], line: int, context: yaml.Mark | None) -> str:
     indent = len(here) - len(here.lstrip(" "))
     above = _previous(lines, line)
     text = (
-        f"indentation slip: this line is indented {indent} spaces, unlike the lines it "
-        f"belongs with"
+        f"indentation slip: this line is indented {indent} spaces, unlike the lines it belongs with"
     )
     if here.lstrip().startswith("-") and not here.lstrip().startswith("- "):
         return "a list item needs '- ' (a dash and a space) before its value"

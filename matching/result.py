@@ -53,7 +53,7 @@ class TopicResult:
 
     @property
     def verdict(self) -> str:
-        """"match", "near miss" or "no match"."""
+        """ "match", "near miss" or "no match"."""
         return "match" if self.matched else "near miss" if self.near_miss else "no match"
 
 

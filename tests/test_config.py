@@ -367,8 +367,7 @@ def test_yaml_errors_in_plain_words_and_past_an_indentation_slip(tmp_path: Path)
     where = [line.split(": ", 1)[0].rsplit("/", 1)[1] for line in proc.stderr.splitlines()]
     assert where == ["rules.yaml:6:1", "rules.yaml:11:6", "rules.yaml:14:18"]
     assert lines[0] == (
-        "YAML syntax error: a tab character: YAML indents with spaces only (replace it by "
-        "spaces)"
+        "YAML syntax error: a tab character: YAML indents with spaces only (replace it by spaces)"
     )
     assert lines[1].startswith("YAML syntax error: indentation slip: this line is indented 5")
     assert "line 10 is indented 4" in lines[1]
@@ -379,12 +378,36 @@ def test_yaml_errors_in_plain_words_and_past_an_indentation_slip(tmp_path: Path)
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("title: {en: T}", "title: {en: 'T}", "rules.yaml:10:17: YAML syntax error: this quote (') is never closed"),
-        ("    alert: instant", "    alert instant", "rules.yaml:11:5: YAML syntax error: this line has no ':'"),
-        ("kind: place", "kind: @place", "rules.yaml:6:11: YAML syntax error: '@' cannot begin a value in YAML"),
-        ("aliases: {en: [Mali]}", "aliases: {en: [*Mali]}", "rules.yaml:7:20: YAML syntax error: '*Mali' begins with '*'"),
-        ("      - {entity: mali", "      -{entity: mali", "rules.yaml:15:7: YAML syntax error: a list item needs '- '"),
-        ("    alert: instant", "    alert: instant: now", "rules.yaml:11:19: YAML syntax error: a second ': ' on this line"),
+        (
+            "title: {en: T}",
+            "title: {en: 'T}",
+            "rules.yaml:10:17: YAML syntax error: this quote (') is never closed",
+        ),
+        (
+            "    alert: instant",
+            "    alert instant",
+            "rules.yaml:11:5: YAML syntax error: this line has no ':'",
+        ),
+        (
+            "kind: place",
+            "kind: @place",
+            "rules.yaml:6:11: YAML syntax error: '@' cannot begin a value in YAML",
+        ),
+        (
+            "aliases: {en: [Mali]}",
+            "aliases: {en: [*Mali]}",
+            "rules.yaml:7:20: YAML syntax error: '*Mali' begins with '*'",
+        ),
+        (
+            "      - {entity: mali",
+            "      -{entity: mali",
+            "rules.yaml:15:7: YAML syntax error: a list item needs '- '",
+        ),
+        (
+            "    alert: instant",
+            "    alert: instant: now",
+            "rules.yaml:11:19: YAML syntax error: a second ': ' on this line",
+        ),
     ],
 )
 def test_yaml_syntax_errors_say_what_in_plain_words(old: str, new: str, expected: str) -> None:

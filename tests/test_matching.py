@@ -226,7 +226,9 @@ def test_explain_text_is_compact(matcher: Matcher) -> None:
     text = Explainer(matcher.rules).text(result)
     lines = text.splitlines()
     # the verdict, the score against the threshold and each scoring term with its weight
-    assert "  russia_africa: MATCH, score 5 / threshold 3: wagner 2 + africa_corps 2 + mali 1" in lines
+    assert (
+        "  russia_africa: MATCH, score 5 / threshold 3: wagner 2 + africa_corps 2 + mali 1" in lines
+    )
     # a score under half the threshold is no near miss
     assert "  sahel: no match, score 1 / threshold 2: mali 1" not in lines
     assert "  sahel: near miss, score 1 / threshold 2: mali 1" in lines

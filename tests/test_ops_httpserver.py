@@ -41,7 +41,9 @@ def registry() -> CollectorRegistry:
 
 
 @pytest.fixture
-async def server(clock: FixedClock, registry: CollectorRegistry) -> AsyncIterator[tuple[OpsServer, State]]:
+async def server(
+    clock: FixedClock, registry: CollectorRegistry
+) -> AsyncIterator[tuple[OpsServer, State]]:
     state = State()
     srv = OpsServer(
         state,

@@ -86,7 +86,9 @@ async def test_metrics_alone_reports_the_pending_outbox(tmp_path: Path) -> None:
     live = Live(service, http="127.0.0.1:0")
     try:
         ids = [  # the service is not started: nothing drains the outbox
-            service.delivery_store.enqueue(77, None, "alert", [Part(f"m{n}")], now=NOW, not_before=NOW)
+            service.delivery_store.enqueue(
+                77, None, "alert", [Part(f"m{n}")], now=NOW, not_before=NOW
+            )
             for n in range(3)
         ]
         assert live.server is not None
