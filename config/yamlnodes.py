@@ -27,8 +27,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def close_code(code: str, codes: Iterable[str]) -> str:
-    """The hint " (did you mean 'fr'?)" for a language code one letter off a known one (fe, ra, fra),
-    where difflib finds two-letter words too short to compare."""
+    """The hint " (did you mean 'fr'?)" for a language code one letter off a known one (fe,
+    ra, fra), where difflib finds two-letter words too short to compare."""
     for known in codes:
         swapped = len(code) == 2 and code[::-1] == known
         same_length = len(code) == len(known)
