@@ -25,7 +25,7 @@ class PollOutcome:
     hint_s: float | None = None  # TTL / Cache-Control max-age / Retry-After, seconds
     retry_after_s: float | None = None
     bytes: int = 0
-    extra: object = None  # what the poll's parse step computed beside the items (see poll)
+    precomputed: object = None  # what the poll's parse step computed beside the items (see poll)
     # why the body was read only in part ("" when read whole): XML broken off after some items,
     # bad bytes in UTF-8, a false charset
     degraded: str = ""

@@ -109,7 +109,7 @@ class Pipeline:
         """Switch to new rules (already validated): one assignment, so in-flight polls finish
         with the matcher they started with. When what matching depends on changed (entities,
         topics), the rules get a new generation and the parse workers are restarted with them
-        (runner.prework); answers of the old ones are then not taken."""
+        (runner.prework); answers of the old ones are then matched again here."""
         matcher = Matcher.from_rules(rules)
         if self.generation == 0 or prework.matching_part(rules) != prework.matching_part(
             self.rules
@@ -175,7 +175,7 @@ class Pipeline:
         if outcome.items:
             try:
                 await self._process(
-                    source, outcome.items, matcher, generation, outcome.extra, report
+                    source, outcome.items, matcher, generation, outcome.precomputed, report
                 )
             except SahelWatchError as exc:  # e.g. the database refused: count it on the source
                 event("store", source.name, level=logging.ERROR, error=str(exc))
@@ -199,16 +199,16 @@ class Pipeline:
         items: Sequence[Item],
         matcher: Matcher,
         generation: int,
-        extra: object,
+        precomputed: object,
         report: CycleReport,
     ) -> None:
         kinds = matcher.rules.entity_kinds()  # the matcher's own rules
-        ahead = prework.taken(extra, items, generation)
-        if ahead is None:
+        from_worker = prework.worker_matches(precomputed, items, generation)
+        if from_worker is None:
             results: list[MatchResult] = [matcher.match_item(item) for item in items]
-            ready: list[Prepared | None] = [None] * len(items)
+            prepared: list[Prepared | None] = [None] * len(items)
         else:
-            results, ready = ahead
+            results, prepared = from_worker
         near = {
             item.guid
             for item, result in zip(items, results, strict=True)
@@ -222,7 +222,7 @@ class Pipeline:
             for index, item in enumerate(enriched):
                 if item.text and item.guid in near:
                     results[index] = matcher.match_item(item)
-                    ready[index] = None  # the text changed: the store prepares it
+                    prepared[index] = None  # the text changed: the store prepares it
             items = enriched
         report.matched = sum(1 for r in results if r.matched_topics)
         for result in results:
@@ -237,7 +237,7 @@ class Pipeline:
         )
         pairs = list(zip(items, results, strict=True))
         stored = await self.writes.run(
-            partial(self.store.ingest_many, pairs, kinds, ready), size=len(pairs)
+            partial(self.store.ingest_many, pairs, kinds, prepared), size=len(pairs)
         )
         crash_point("stored")
         fresh = 0

@@ -12,7 +12,7 @@ cost only the worker's spare time.)
 A worker learns the rules when it starts (`install`, from runner.parsepool.init_worker, the
 pool's initializer), tagged with the pipeline's generation of rules. Parsing in a thread, or in
 a worker holding rules of another generation (a reload in between), gives the items alone, and
-the pipeline matches them itself (`taken` tells which).
+the pipeline matches them itself (`worker_matches` tells which).
 """
 
 from __future__ import annotations
@@ -61,11 +61,11 @@ def install(rules: Rules, generation: int) -> None:
 
 
 @dataclass(frozen=True)
-class Prework:
+class WorkerMatches:
     """A poll's items matched and prepared in the worker, under rules of `generation`."""
 
     generation: int
-    done: tuple[tuple[MatchResult, Prepared], ...]
+    matched: tuple[tuple[MatchResult, Prepared], ...]  # each item's match and rows
 
 
 def parse_and_prepare(
@@ -77,20 +77,20 @@ def parse_and_prepare(
     state = _RULES
     if state is None or state.generation != generation or not parsed.items:
         return parsed
-    done = []
+    matched = []
     for item in parsed.items:
         match = state.matcher.match_item(item)
-        done.append((match, prepare(item, match, state.kinds, now)))
-    return replace(parsed, extra=Prework(generation, tuple(done)))
+        matched.append((match, prepare(item, match, state.kinds, now)))
+    return replace(parsed, precomputed=WorkerMatches(generation, tuple(matched)))
 
 
-def taken(
-    extra: object, items: Sequence[Item], generation: int
+def worker_matches(
+    precomputed: object, items: Sequence[Item], generation: int
 ) -> tuple[list[MatchResult], list[Prepared | None]] | None:
     """The matches and what was prepared that a poll's outcome carries for `items` under rules
     of `generation`, or None (the pipeline matches them itself)."""
-    if not isinstance(extra, Prework) or extra.generation != generation:
+    if not isinstance(precomputed, WorkerMatches) or precomputed.generation != generation:
         return None
-    if len(extra.done) != len(items):
+    if len(precomputed.matched) != len(items):
         return None
-    return [m for m, _ in extra.done], [p for _, p in extra.done]
+    return [m for m, _ in precomputed.matched], [p for _, p in precomputed.matched]

@@ -22,7 +22,7 @@ from core.story import StoryView
 from matching.result import MatchResult
 from storage import queries, story_index, story_writes
 from storage.candidates import file_cluster_keys
-from storage.prepare import Identity, Prepared, Rows, rows, taken_identity, taken_rows
+from storage.prepare import Identity, Prepared, ReportRows, identity_of, rows, rows_of
 from storage.records import IngestResult, epoch, iso
 from storage.rows import CONTENT_COLUMNS, all_keys, explanations, new_story_view
 from storage.story_index import Memory
@@ -49,14 +49,14 @@ def ingest_one(
     item: Item,
     match: MatchResult,
     entity_kinds: Mapping[str, str],
-    ready: Prepared | None,
+    prepared: Prepared | None,
     now: datetime,
     settings: Stories,
     memory: Memory,
 ) -> IngestResult:
     """`Store.ingest` of one report, inside a transaction already open (see the module
     docstring)."""
-    ident = taken_identity(item, ready)
+    ident = identity_of(item, prepared)
     seen_before = known(conn, ident.keys, now, settings.window_hours)
     if seen_before is not None:
         item_id, how = seen_before
@@ -68,7 +68,7 @@ def ingest_one(
             reason += ", updated"
     else:
         is_new, updated = True, False
-        new = taken_rows(item, match, entity_kinds, now, ident, ready)
+        new = rows_of(item, match, entity_kinds, now, ident, prepared)
         item_id, story_id, story_is_new, new_topics, reason = _insert_new(
             conn, item, match, ident, new, now, within_of(entity_kinds), settings, memory
         )
@@ -118,7 +118,7 @@ def _file_keys(
 
 
 def _write_match(
-    conn: sqlite3.Connection, item_id: int, r: Rows, match: MatchResult, again: bool
+    conn: sqlite3.Connection, item_id: int, r: ReportRows, match: MatchResult, again: bool
 ) -> None:
     """The item's topic verdicts and full-text row (`again`: the item had them already)."""
     if again:
@@ -139,7 +139,7 @@ def _insert_new(
     item: Item,
     match: MatchResult,
     ident: Identity,
-    r: Rows,
+    r: ReportRows,
     now: datetime,
     within: Mapping[str, str],
     settings: Stories,

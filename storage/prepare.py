@@ -48,7 +48,7 @@ class Identity:
 
 
 @dataclass(frozen=True)
-class Rows:
+class ReportRows:
     """What the store writes for a new or changed report."""
 
     feats: Features  # clustering features
@@ -62,7 +62,7 @@ class Prepared:
     """A report's identity, and its rows should it be new, made before the store sees it."""
 
     ident: Identity
-    rows: Rows | None  # None for an undated report: filed under the time the store sees it
+    rows: ReportRows | None  # None for an undated report: filed under the time the store sees it
 
 
 def identity_inputs(item: Item) -> tuple[str, ...]:
@@ -86,10 +86,10 @@ def identify(item: Item) -> Identity:
     )
 
 
-def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: float) -> Rows:
+def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: float) -> ReportRows:
     """The rows of `item` as matched by `match` (`ts`: the report's time for clustering)."""
     feats = build_features(item, match, entity_kinds, ts)
-    return Rows(
+    return ReportRows(
         feats=feats,
         lsh=tuple(lsh_keys(feats)),
         content=content_values(item, match, feats),
@@ -97,7 +97,9 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
     )
 
 
-def rows_at(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime) -> Rows:
+def rows_at(
+    item: Item, match: MatchResult, entity_kinds: Mapping[str, str], now: datetime
+) -> ReportRows:
     """`rows` of `item` filed under its own time, or `now` when it has no date (what the
     store does for a new report)."""
     return rows(item, match, entity_kinds, epoch(item.published or now))
@@ -113,23 +115,23 @@ def prepare(
     )
 
 
-def taken_identity(item: Item, ready: Prepared | None) -> Identity:
+def identity_of(item: Item, prepared: Prepared | None) -> Identity:
     """The identity prepared for `item`, or made now (none prepared, or made of other fields)."""
-    if ready is not None and ready.ident.made_from == identity_inputs(item):
-        return ready.ident
+    if prepared is not None and prepared.ident.made_from == identity_inputs(item):
+        return prepared.ident
     return identify(item)
 
 
-def taken_rows(
+def rows_of(
     item: Item,
     match: MatchResult,
     entity_kinds: Mapping[str, str],
     now: datetime,
     ident: Identity,
-    ready: Prepared | None,
-) -> Rows:
+    prepared: Prepared | None,
+) -> ReportRows:
     """The rows prepared for `item` when made from its very text, else `rows_at` now."""
-    done = ready.rows if ready is not None else None
-    if done is not None and done.content[_HASH_AT] == ident.digest:
-        return done
+    made = prepared.rows if prepared is not None else None
+    if made is not None and made.content[_HASH_AT] == ident.digest:
+        return made
     return rows_at(item, match, entity_kinds, now)

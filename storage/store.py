@@ -108,29 +108,29 @@ class Store:
         item: Item,
         match: MatchResult,
         entity_kinds: Mapping[str, str],
-        ready: Prepared | None = None,
+        prepared: Prepared | None = None,
     ) -> IngestResult:
         """Store one report with its match: dedupe, update or cluster it, in one transaction
-        (or in the one open). `ready`: `storage.prepare.prepare` of this item and
-        this very match, when done ahead (its identity used if made of this report's fields,
+        (or in the one open). `prepared`: `storage.prepare.prepare` of this item and
+        this very match, when made beforehand (its identity used if made of this report's fields,
         its rows if the report is new and they were made from this very text: the caller
         vouches that they were made from `match`, as their clustering features were)."""
         with self.transaction():
-            return self._ingest(item, match, entity_kinds, ready)
+            return self._ingest(item, match, entity_kinds, prepared)
 
     def _ingest(
         self,
         item: Item,
         match: MatchResult,
         entity_kinds: Mapping[str, str],
-        ready: Prepared | None,
+        prepared: Prepared | None,
     ) -> IngestResult:
         return ingest_one(
             self.conn,
             item,
             match,
             entity_kinds,
-            ready,
+            prepared,
             self.clock.now(),
             self.settings,
             self.memory,
@@ -140,19 +140,19 @@ class Store:
         self,
         pairs: Sequence[tuple[Item, MatchResult]],
         entity_kinds: Mapping[str, str],
-        ready: Sequence[Prepared | None] | None = None,
+        prepared: Sequence[Prepared | None] | None = None,
     ) -> list[IngestResult]:
         """Ingest one poll's reports in one transaction, or in a batch's (runner.writes:
         durable at the batch's COMMIT): all of them are stored, or none (a
         poll's health, and so its ETag, is saved only after, so none are lost either).
-        `ready`: one `Prepared` (or None) per pair, when done ahead."""
-        ahead = list(ready) if ready is not None else [None] * len(pairs)
-        if len(ahead) != len(pairs):
+        `prepared`: one `Prepared` (or None) per pair, when made beforehand."""
+        prepared_each = list(prepared) if prepared is not None else [None] * len(pairs)
+        if len(prepared_each) != len(pairs):
             raise ValueError("ingest_many needs one entry of prepared rows per report")
         with self.transaction():
             return [
                 self._ingest(item, match, entity_kinds, done)
-                for (item, match), done in zip(pairs, ahead, strict=True)
+                for (item, match), done in zip(pairs, prepared_each, strict=True)
             ]
 
     def seen(self, item: Item) -> bool:

@@ -125,15 +125,15 @@ async def test_workers_store_what_this_process_would(
     assert any(row[2] for row in stored(there)["matches"])  # the seed article matched
 
 
-def test_answers_for_other_rules_or_lengths_are_not_taken(rules: Rules) -> None:
+def test_answers_for_other_rules_or_lengths_are_not_used(rules: Rules) -> None:
     item = seed_item()
     match = Matcher.from_rules(rules).match_item(item)
     kinds = {e.id: e.kind for e in rules.entities.values()}
-    done = prework.Prework(3, ((match, prepare(item, match, kinds, NOW)),))
-    assert prework.taken(done, [item], 3) == ([match], [done.done[0][1]])
-    assert prework.taken(done, [item], 4) is None  # a reload in between
-    assert prework.taken(done, [item, item], 3) is None
-    assert prework.taken(None, [item], 3) is None
+    made = prework.WorkerMatches(3, ((match, prepare(item, match, kinds, NOW)),))
+    assert prework.worker_matches(made, [item], 3) == ([match], [made.matched[0][1]])
+    assert prework.worker_matches(made, [item], 4) is None  # a reload in between
+    assert prework.worker_matches(made, [item, item], 3) is None
+    assert prework.worker_matches(None, [item], 3) is None
 
 
 def test_parse_step_matches_only_where_rules_were_installed(
@@ -144,18 +144,18 @@ def test_parse_step_matches_only_where_rules_were_installed(
         status=200, body=FEEDS[0].read_bytes(), headers={}, final_url="https://x.test/f"
     )
     bare = prework.parse_and_prepare(source, response, now=NOW, generation=1)
-    assert bare.items and bare.extra is None  # this process holds no rules
+    assert bare.items and bare.precomputed is None  # this process holds no rules
     kinds = {e.id: e.kind for e in rules.entities.values()}
     matcher = Matcher.from_rules(rules)
     monkeypatch.setattr(prework, "_RULES", prework._WorkerRules(1, matcher, kinds))
     full = prework.parse_and_prepare(source, response, now=NOW, generation=1)
-    assert isinstance(full.extra, prework.Prework) and full.extra.generation == 1
-    for item, (match, ready) in zip(full.items, full.extra.done, strict=True):
+    assert isinstance(full.precomputed, prework.WorkerMatches) and full.precomputed.generation == 1
+    for item, (match, ready) in zip(full.items, full.precomputed.matched, strict=True):
         assert match == matcher.match_item(item)
         assert ready == prepare(item, match, kinds, NOW)
         assert ready.ident == identify(item) and ready.rows == rows_at(item, match, kinds, NOW)
     stale = prework.parse_and_prepare(source, response, now=NOW, generation=2)
-    assert stale.extra is None
+    assert stale.precomputed is None
 
 
 def marked(source: Source, response: Response) -> Parsed:
@@ -182,8 +182,8 @@ async def test_full_text_drops_what_the_parse_step_computed(rules: Rules) -> Non
             full = Source(name="F", kind="rss", every_s=600, url=url, full_text=True)
             got = await poll(plain, SourceHealth(name="P"), fetcher, clock, parse=marked)
             enriched = await poll(full, SourceHealth(name="F"), fetcher, clock, parse=marked)
-    assert got.ok and got.extra == "computed beside"
-    assert enriched.ok and enriched.items[0].text and enriched.extra is None
+    assert got.ok and got.precomputed == "computed beside"
+    assert enriched.ok and enriched.items[0].text and enriched.precomputed is None
 
 
 def test_new_rules_retire_the_workers_started_with_the_old(rules: Rules) -> None:
@@ -226,7 +226,7 @@ def test_rows_made_from_another_text_are_not_stored(rules: Rules, tmp_path: Path
     store.close()
 
 
-def test_an_identity_made_of_other_fields_is_not_taken(rules: Rules, tmp_path: Path) -> None:
+def test_an_identity_made_of_other_fields_is_not_used(rules: Rules, tmp_path: Path) -> None:
     store = fresh_store(rules, tmp_path)
     item = seed_item()
     matcher, kinds = Matcher.from_rules(rules), rules.entity_kinds()

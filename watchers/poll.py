@@ -34,15 +34,15 @@ Seen = Callable[[Item], bool]
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a parse step gives for one body: the items, the feed's TTL hint, and `extra`:
+    """What a parse step gives for one body: the items, the feed's TTL hint, and `precomputed`:
     whatever the caller's parse step computed beside them (runner.prework: each item's match
-    and prepared rows), passed through to `PollOutcome.extra` as it is, or dropped (None)
+    and prepared rows), passed through to `PollOutcome.precomputed` as it is, or dropped (None)
     when full text changes the items after the parse; `degraded`: why the body was only partly
     readable ("" when it was read whole)."""
 
     items: list[Item]
     ttl_s: float | None = None
-    extra: object = None
+    precomputed: object = None
     degraded: str = ""  # why the body was read only in part (see core.health.PollOutcome)
 
 
@@ -97,7 +97,7 @@ async def poll(
     """Poll `source` once. `seen(item)` (optional) tells which items are already stored, so a
     `full_text` source fetches articles only for new ones. A fetched body is parsed by `parse`
     (a picklable function), run by `parse_in` (a worker thread by default); what it computes
-    beside the items arrives in the outcome's `extra`, unless full text changed the items
+    beside the items arrives in the outcome's `precomputed`, unless full text changed the items
     after it."""
     started = clock.now()
     t0 = clock.monotonic()
@@ -191,10 +191,10 @@ async def _poll_http(
             last_modified=health.last_modified,
             bytes=len(response.body),
         )
-    items, extra = parsed.items, parsed.extra
+    items, precomputed = parsed.items, parsed.precomputed
     if source.full_text and items:
         items = await enrich(items, fetcher, want=lambda i: seen is None or not seen(i))
-        extra = None  # computed from the feed's text, not the articles'
+        precomputed = None  # computed from the feed's text, not the articles'
     return PollOutcome(
         source=source.name,
         started=started,
@@ -206,7 +206,7 @@ async def _poll_http(
         last_modified=response.last_modified,
         hint_s=_hint(parsed.ttl_s, cache_hint),
         bytes=len(response.body),
-        extra=extra,
+        precomputed=precomputed,
         degraded=parsed.degraded,
     )
 
