@@ -125,7 +125,7 @@ def show_sources(args: argparse.Namespace) -> int:
         h = health.get(source.name) or SourceHealth(name=source.name)
         state = (
             "disabled" if not source.enabled
-            else "paused by an admin" if h.held
+            else "paused by an admin" if h.paused_by_admin
             else "paused" if h.paused
             else "failing" if h.failures
             else "degraded" if h.degraded and h.last_success

@@ -45,8 +45,13 @@ class SourceHealth:
     last_error: str = ""
     next_check: datetime | None = None
     paused: bool = False  # by the watchers, after repeated failures (cleared by a success)
-    held: bool = False  # paused by an admin (/pause NAME) until /resume NAME
+    paused_by_admin: bool = False  # /pause NAME until /resume NAME (column `held`)
     etag: str = ""
     last_modified: str = ""
     # why the last good poll read its body only in part ("" when fine): see PollOutcome
     degraded: str = ""
+
+    @property
+    def stopped(self) -> bool:
+        """Not polled for now: paused after failures, or by an admin."""
+        return self.paused or self.paused_by_admin

@@ -88,10 +88,10 @@ class OperatorCommands(CommandBase):
             return
         name = source.name
         if command == "pause":
-            key = "already_paused" if source.held else "paused"
-            if not source.held and not ops.pause(name):
+            key = "already_paused" if source.paused_by_admin else "paused"
+            if not source.paused_by_admin and not ops.pause(name):
                 key = "unknown_source"
-        elif not source.held:
+        elif not source.paused_by_admin:
             key = "paused_by_failures" if source.paused else "not_paused"
         else:
             key = "resumed" if ops.resume(name) else "not_paused"

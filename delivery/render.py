@@ -311,10 +311,10 @@ def health_lines(health: dict[str, SourceHealth], tz: tzinfo) -> list[str]:
     lines = []
     order = sorted(
         health.values(),
-        key=lambda h: (not (h.paused or h.held), h.failures == 0, not h.degraded, h.name),
+        key=lambda h: (not h.stopped, h.failures == 0, not h.degraded, h.name),
     )
     for h in order:
-        mark = "⏸" if h.paused or h.held else "⚠️" if h.failures else "🟡" if h.degraded else "✅"
+        mark = "⏸" if h.stopped else "⚠️" if h.failures else "🟡" if h.degraded else "✅"
         last = h.last_success.astimezone(tz).strftime("%d/%m %H:%M") if h.last_success else "-"
         err = f" · {esc(h.last_error, 120)}" if h.failures and h.last_error else ""
         if not h.failures and h.degraded:
@@ -361,7 +361,7 @@ def stats_lines(
     lines.append(ui(said if total else text(lang, "stats_no_subscribers")))
     failing = sorted(h.name for h in health.values() if h.failures and not h.paused)
     degraded = sorted(h.name for h in health.values() if h.degraded and not h.failures)
-    paused = sorted(h.name for h in health.values() if h.paused or h.held)
+    paused = sorted(h.name for h in health.values() if h.stopped)
     ok = len(health) - len({*failing, *degraded, *paused})
     lines.append(ui(text(lang, "stats_sources", total=len(health), ok=ok)))
     for key, names in (("stats_failing", failing), ("stats_degraded", degraded),

@@ -127,34 +127,34 @@ class Pipeline:
     def health(self, name: str) -> SourceHealth:
         return self._healths().get(name) or SourceHealth(name=name)
 
-    def hold(self, name: str, held: bool) -> None:
-        """Pause (`held`) or resume a source for an admin; stored, so it survives a restart.
-        Only the hold is written: a poll's health may be on its way to the store meanwhile."""
-        self.store.save_held(name, held)
-        self._healths()[name] = replace(self.health(name), held=held)
+    def pause_by_admin(self, name: str, paused: bool) -> None:
+        """Pause (`paused`) or resume a source for an admin; stored, so it survives a restart.
+        Only that is written: a poll's health may be on its way to the store meanwhile."""
+        self.store.save_paused_by_admin(name, paused)
+        self._healths()[name] = replace(self.health(name), paused_by_admin=paused)
 
-    def held(self) -> list[str]:
+    def paused_by_admin(self) -> list[str]:
         """The sources an admin has paused."""
-        return sorted(name for name, h in self._healths().items() if h.held)
+        return sorted(name for name, h in self._healths().items() if h.paused_by_admin)
 
     async def _store_health(self, health: SourceHealth) -> SourceHealth:
         """Save a poll's health in the next batch of writes. An admin's /pause or /resume
-        (`hold`, written at once, alone) that came while the poll was in flight, while this
-        waited for its batch, or after it, stands."""
+        (`pause_by_admin`, written at once, alone) that came while the poll was in flight,
+        while this waited for its batch, or after it, stands."""
 
         def job() -> SourceHealth:
-            saved = replace(health, held=self.health(health.name).held)
+            saved = replace(health, paused_by_admin=self.health(health.name).paused_by_admin)
             self.store.save_health(saved)
             return saved
 
         saved = await self.writes.run(job)
-        saved = replace(saved, held=self.health(health.name).held)
+        saved = replace(saved, paused_by_admin=self.health(health.name).paused_by_admin)
         self._healths()[health.name] = saved
         return saved
 
     async def poll_source(self, source: Source) -> SourceHealth:
         before = self.health(source.name)
-        if before.held:
+        if before.paused_by_admin:
             event("poll", source.name, skipped="paused by an admin")
             return before
         rules, matcher, generation = self.rules, self.matcher, self.generation

@@ -212,14 +212,14 @@ class Service:
     def pause(self, name: str) -> bool:
         if name not in {s.name for s in self.rules.sources}:
             return False
-        self.pipeline.hold(name, True)
+        self.pipeline.pause_by_admin(name, True)
         event("pause", name, by="admin")
         return True
 
     def resume(self, name: str) -> bool:
-        if name not in self.pipeline.held():
+        if name not in self.pipeline.paused_by_admin():
             return False
-        self.pipeline.hold(name, False)
+        self.pipeline.pause_by_admin(name, False)
         source = next((s for s in self.rules.sources if s.name == name), None)
         if source is not None and self.watch.sources:
             self.watch.add(source)  # poll it now
@@ -296,7 +296,7 @@ class Service:
             "last_successful_cycle": self.last_success.isoformat() if self.last_success else None,
             "pending_outbox": pending,
             "sources": len(self.rules.sources),
-            "paused": self.pipeline.held(),
+            "paused": self.pipeline.paused_by_admin(),
             "telegram": self.delivery.telegram,
             **({"telegram_error": self.delivery.telegram_error}
                if self.delivery.telegram_error else {}),

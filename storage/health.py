@@ -27,18 +27,18 @@ def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
             int(h.paused),
             h.etag,
             h.last_modified,
-            int(h.held),
+            int(h.paused_by_admin),
             h.degraded,
         ),
     )
 
 
-def save_held(conn: sqlite3.Connection, name: str, held: bool) -> None:
-    """Set only the admin's hold of source `name` (a poll's own health is written beside it)."""
+def save_paused_by_admin(conn: sqlite3.Connection, name: str, paused: bool) -> None:
+    """Set only whether an admin paused source `name` (a poll's own health is written beside it)."""
     conn.execute(
         "INSERT INTO sources(name, held) VALUES (?, ?)"
         " ON CONFLICT(name) DO UPDATE SET held = excluded.held",
-        (name, int(held)),
+        (name, int(paused)),
     )
 
 
@@ -62,7 +62,7 @@ def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
             paused=bool(r[9]),
             etag=r[10],
             last_modified=r[11],
-            held=bool(r[12]),
+            paused_by_admin=bool(r[12]),
             degraded=r[13],
         )
         for r in rows

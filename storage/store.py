@@ -194,10 +194,10 @@ class Store:
         with self.transaction() as conn:
             health.save_health(conn, h)
 
-    def save_held(self, name: str, held: bool) -> None:
-        """Set only whether an admin holds source `name` (see storage.health.save_held)."""
+    def save_paused_by_admin(self, name: str, paused: bool) -> None:
+        """Set only whether an admin paused source `name` (storage.health.save_paused_by_admin)."""
         with self.transaction() as conn:
-            health.save_held(conn, name, held)
+            health.save_paused_by_admin(conn, name, paused)
 
     def load_health(self) -> dict[str, SourceHealth]:
         return health.load_health(self.conn)

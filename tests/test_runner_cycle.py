@@ -182,19 +182,19 @@ async def test_an_admin_pause_survives_a_restart_until_resume(rules: Rules, tmp_
 
         async with make_client(rules.fetch) as client:
             first = pipeline(client)
-            first.hold("Wire", True)
+            first.pause_by_admin("Wire", True)
             await first.run_once()
-            assert server.hits("/f.xml") == 0 and first.held() == ["Wire"]
+            assert server.hits("/f.xml") == 0 and first.paused_by_admin() == ["Wire"]
             first.store.close()
 
             restarted = pipeline(client)
             await restarted.run_once()
-            assert server.hits("/f.xml") == 0 and restarted.held() == ["Wire"]
-            restarted.hold("Wire", False)
+            assert server.hits("/f.xml") == 0 and restarted.paused_by_admin() == ["Wire"]
+            restarted.pause_by_admin("Wire", False)
             await restarted.run_once()
-            assert server.hits("/f.xml") == 1 and restarted.held() == []
+            assert server.hits("/f.xml") == 1 and restarted.paused_by_admin() == []
             health = restarted.store.load_health()["Wire"]
-            assert not health.held and health.items_seen == 1
+            assert not health.paused_by_admin and health.items_seen == 1
             restarted.store.close()
 
 
@@ -210,10 +210,12 @@ async def test_an_admin_hold_just_after_a_polls_write_keeps_both(tmp_path: Path)
     after = SourceHealth(name="Wire", etag="new", items_seen=21)
     task = asyncio.ensure_future(pipeline._store_health(after))
     await asyncio.sleep(0)  # queued; the flush comes at +linger
-    asyncio.get_running_loop().call_later(pipeline.writes.linger, pipeline.hold, "Wire", True)
+    asyncio.get_running_loop().call_later(
+        pipeline.writes.linger, pipeline.pause_by_admin, "Wire", True
+    )
     saved = await task
     stored = store.load_health()["Wire"]
-    assert (stored.etag, stored.items_seen, stored.held) == ("new", 21, True)
+    assert (stored.etag, stored.items_seen, stored.paused_by_admin) == ("new", 21, True)
     cached = pipeline.health("Wire")
-    assert (cached.etag, cached.held) == ("new", True) and saved.held
+    assert (cached.etag, cached.paused_by_admin) == ("new", True) and saved.paused_by_admin
     store.close()

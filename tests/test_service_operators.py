@@ -99,8 +99,10 @@ async def test_pause_and_resume_run_the_real_service(running: Running) -> None:
     service = running.service
     [paused] = await running.say("/pause rfi AFRIQUE")
     assert "Paused: RFI Afrique." in paused.plain
-    assert service.pipeline.held() == ["RFI Afrique"]
-    assert service.store.load_health()["RFI Afrique"].held  # stored: it survives a restart
+    assert service.pipeline.paused_by_admin() == ["RFI Afrique"]
+    assert service.store.load_health()[
+        "RFI Afrique"
+    ].paused_by_admin  # stored: it survives a restart
     [again] = await running.say("/pause RFI Afrique")
     assert "RFI Afrique is already paused" in again.plain
     [running_one] = await running.say("/resume al jazeera arabic")
@@ -109,9 +111,9 @@ async def test_pause_and_resume_run_the_real_service(running: Running) -> None:
     assert near.plain == "No source named RFI Afrik. Did you mean RFI Afrique?"
     [resumed] = await running.say("/resume rfi afrique")
     assert "Resumed: RFI Afrique." in resumed.plain
-    assert service.pipeline.held() == []
+    assert service.pipeline.paused_by_admin() == []
     [stranger] = await running.say("/pause RFI Afrique", chat=4242)
-    assert "operators" in stranger.plain and service.pipeline.held() == []
+    assert "operators" in stranger.plain and service.pipeline.paused_by_admin() == []
 
 
 async def test_reload_refuses_a_broken_file_and_admins_hear_when_it_is_fixed(
@@ -212,13 +214,13 @@ async def test_a_paused_source_is_not_fetched_and_a_resumed_one_is_at_once(
     await until(lambda: polled(service, "RFI Afrique"), "the paused source's turn")
     await until(lambda: feeds.hits(jazeera) == 2, "the other source fetched")
     assert feeds.hits(rfi) == 1  # its turn came and went: nothing fetched
-    assert service.pipeline.health("RFI Afrique").held
+    assert service.pipeline.health("RFI Afrique").paused_by_admin
 
     [resumed] = await running.say("/resume RFI Afrique")
     assert "Resumed: RFI Afrique." in resumed.plain
     await until(lambda: feeds.hits(rfi) == 2, "the resumed source fetched at once")
     await until(lambda: polled(service, "RFI Afrique"), "its next turn in an hour")
-    assert not service.pipeline.health("RFI Afrique").held
+    assert not service.pipeline.health("RFI Afrique").paused_by_admin
 
 
 async def test_reload_changes_what_is_polled_or_refuses_with_each_errors_place(
