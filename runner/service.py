@@ -16,7 +16,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TextIO
+from typing import TextIO, cast
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -34,6 +34,7 @@ from ops.metrics import LAST_CYCLE_SUCCESS_TIMESTAMP, OUTBOX_DEPTH
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
+from runner.writes import OnWriter, Writes
 from storage.db import DB_NAME, check_integrity, connect, migrate, state_dir
 from storage.delivery_store import DeliveryStore
 from storage.statelock import StateLock
@@ -89,7 +90,14 @@ class Service:
             self.lock.release()
             raise
         self.store = Store(self.db, self.clock, self.rules.stories)
-        self.delivery_store = DeliveryStore(self.db.conn)
+        # One thread writes the database, `writes`'s: the pipeline's batches, and every call of
+        # delivery's store (`call_now`, between two jobs of a batch). The loop reads the store
+        # through `store.reads`, a connection of its own.
+        self.writes = Writes(self.store)
+        self.delivery_store = cast(
+            DeliveryStore,
+            OnWriter(DeliveryStore(self.db.conn), self.writes, nested=("edits", "figures")),
+        )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.client = make_client(self.rules.fetch)
         self.fetcher = Fetcher(self.client, self.rules.fetch, self.clock)
@@ -108,8 +116,9 @@ class Service:
         # `fetch: parse_workers`; its processes start with the first polls, stop with the service
         self.parse_pool: ParsePool = make_parse_pool(self.rules.fetch)
         self.pipeline = Pipeline(
-            self.rules, self.store, self.fetcher, self.sink, self.clock, parse_pool=self.parse_pool
-        )
+            self.rules, self.store, self.fetcher, self.sink, self.clock,
+            parse_pool=self.parse_pool, writes=self.writes,
+        )  # fmt: skip
         self.applied_digest = file_digest(rules_path)
         self.refused_edit = False  # an edit was refused, and no good rules came since
         self.watch = WatchScheduler(self._poll, self.clock, scheduler=self.scheduler)
@@ -190,13 +199,14 @@ class Service:
         for task in list(self._closing):
             task.cancel()
         await self.client.aclose()
-        await self.pipeline.writes.close()  # what polls queued is written, or fails in words
+        await self.writes.close()  # what polls queued is written, or fails in words
         self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
         self.lock.release()  # another service may start on this folder now
 
     async def prune(self) -> int:
         """Drop items older than `stories.retention` (stories deliveries refer to are kept)."""
-        removed = self.store.prune(self.clock.now(), self.rules.stories.retention_days)
+        job = partial(self.store.prune, self.clock.now(), self.rules.stories.retention_days)
+        removed = await self.writes.run(job, size=self.writes.max_size)  # a batch of its own
         event("prune", "storage", removed=removed)
         return removed
 

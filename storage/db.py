@@ -75,12 +75,14 @@ def corrupt_message(path: Path, problem: str) -> str:
 
 
 def connect(path: Path) -> sqlite_utils.Database:
-    """One connection (bound to the calling thread) with WAL and sane pragmas; the folder and
-    the file are created private when missing."""
+    """One connection with WAL and sane pragmas; the folder and the file are created private
+    when missing. Not bound to the calling thread (`check_same_thread=False`), so that the
+    writer thread of `runner.writes` can take the store's over: the caller sees to it that
+    one thread at a time uses it."""
     private_folder(path.parent)
     _private_file(path)
     try:
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -88,6 +90,18 @@ def connect(path: Path) -> sqlite_utils.Database:
     except sqlite3.Error as exc:
         raise _refusal(path, exc) from exc
     return sqlite_utils.Database(conn)
+
+
+def reader(path: Path) -> sqlite3.Connection:
+    """A query-only connection to the database at `path` for reads beside the writer (WAL);
+    used by one thread at a time (the event loop's, in the service)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.Error as exc:
+        raise _refusal(path, exc) from exc
+    return conn
 
 
 def database_path(db: sqlite_utils.Database) -> Path:
