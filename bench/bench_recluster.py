@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/bench_recluster.py [--items 100000] [--days 9] [--rules rules.yaml]
 
-1. Fills a fresh database with --items reports over --days through bench_store's generator
-   and bulk fill (the default keeps the 1,000,000-report bench's density, about 11,000 reports
-   a day): background news, and reports of events (visits, attacks, coups, withdrawals, ...)
-   by several outlets in English, French and Arabic, filed one story an event, with the
-   profiles, story keys and term counts of the last two clustering windows. Only the rules'
-   own entities are used, spelt as rules.yaml spells them, so that the real matcher finds them.
+1. Fills a fresh database with --items reports over --days through the store bench's generator
+   (bench/store) and bulk fill (the default keeps the 1,000,000-report bench's density, about
+   11,000 reports a day): background news, and reports of events (visits, attacks, coups,
+   withdrawals, ...) by several outlets in English, French and Arabic, filed one story an
+   event, with the profiles, story keys and term counts of the last two clustering windows.
+   Only the rules' own entities are used, spelt as rules.yaml spells them, so that the real
+   matcher finds them.
 2. Checks on a sample that the matcher of --rules (config.load_rules) finds in the generated
    texts the entities the generator put there.
 3. Runs `recluster(store, rules, since=None, apply=False)` (a dry run), then apply=True, and
@@ -31,7 +32,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_store import END, Generator, Probe, fill
+from bench.store.fill import fill
+from bench.store.generator import Generator
+from bench.store.ingest import Probe
+from bench.store.vocab import END
 from config import load_rules
 from config.model import Rules
 from core.clock import FixedClock

@@ -148,7 +148,7 @@ class Figures:
     stages: dict[str, float]
     transactions: int = 0  # store transactions of the pipeline's writes (runner.writes)
     writes: int = 0  # writes (a poll's reports, a poll's health) in them
-    longest_batch: float = 0.0  # seconds the longest of them held the event loop
+    longest_batch: float = 0.0  # seconds the longest of them took on the writer thread
     db_growth: int = 0  # bytes the state database grew by in this cycle
 
 
@@ -332,7 +332,7 @@ def print_cycle(name: str, f: Figures, target: float) -> None:
     if f.transactions:
         print(
             f"   store: {f.writes} writes (a poll's reports, a poll's health) in "
-            f"{f.transactions} transactions; the longest held the event loop "
+            f"{f.transactions} transactions; the longest took the writer thread "
             f"{f.longest_batch * 1000:.0f} ms"
         )
     if f.new_items:

@@ -11,7 +11,9 @@ poll's reports and prepare their rows (runner.prework), with rules tagged by a g
 reload of entities or topics renews; without workers, or when a worker answers for other rules,
 matching happens here.
 Storing stays in this process (the store has one writer): polls' reports and health go through
-one `runner.writes.Writes` queue, so that polls finishing together share a transaction.
+one `runner.writes.Writes` queue, so that polls finishing together share a transaction, written
+by its writer thread while the loop awaits; the loop's reads (`seen`, what is owed) use the
+store's read connection.
 """
 
 from __future__ import annotations
@@ -86,11 +88,12 @@ class Pipeline:
         rng: random.Random | None = None,
         *,
         parse_pool: Executor | None = None,
+        writes: Writes | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.metrics = metrics or Metrics()
-        self.writes = Writes(store)
+        self.writes = writes or Writes(store)  # the one writer of `store`
         self.fetcher = fetcher
         self.sink = sink
         self.clock = clock
@@ -130,7 +133,7 @@ class Pipeline:
     def pause_by_admin(self, name: str, paused: bool) -> None:
         """Pause (`paused`) or resume a source for an admin; stored, so it survives a restart.
         Only that is written: a poll's health may be on its way to the store meanwhile."""
-        self.store.save_paused_by_admin(name, paused)
+        self.writes.call_now(partial(self.store.save_paused_by_admin, name, paused))
         self._healths()[name] = replace(self.health(name), paused_by_admin=paused)
 
     def paused_by_admin(self) -> list[str]:
@@ -256,10 +259,15 @@ class Pipeline:
         (delivery never queues one story twice for a chat). Returns the records settled."""
         settled = 0
         async with self._owed:
-            while news := self.store.owed():
+            while True:
+                news, gone = self.store.owed_reads()
+                if gone:  # stories pruned meanwhile: nothing to hand over
+                    await self.writes.run(partial(self.store.settle, gone))
+                if not news:
+                    break
                 await self.sink.fan_out(news)
                 crash_point("queued")
-                self.store.settle([n.id for n in news])
+                await self.writes.run(partial(self.store.settle, [n.id for n in news]))
                 settled += len(news)
         return settled
 

@@ -18,7 +18,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TextIO
+from typing import TextIO, cast
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,6 +36,7 @@ from ops.metrics import Metrics
 from ops.reload import file_digest
 from runner.cycle import CycleReport, Pipeline
 from runner.parsepool import ParsePool, make_parse_pool, parse_workers
+from runner.writes import OnWriter, Writes
 from storage.connect import DB_NAME, state_dir
 from storage.db import check_integrity, connect, migrate
 from storage.delivery_store import DeliveryStore
@@ -92,7 +93,14 @@ class Service:
             self.lock.release()
             raise
         self.store = Store(self.db, self.clock, self.rules.stories)
-        self.delivery_store = DeliveryStore(self.db.conn)
+        # One thread writes the database, `writes`'s: the pipeline's batches, and every call of
+        # delivery's store (`call_now`, between two jobs of a batch). The loop reads the store
+        # through `store.reads`, a connection of its own.
+        self.writes = Writes(self.store)
+        self.delivery_store = cast(
+            DeliveryStore,
+            OnWriter(DeliveryStore(self.db.conn), self.writes, nested=("edits", "figures")),
+        )
         self.metrics = Metrics()  # what /metrics serves (runner.live)
         self.metrics.outbox_depth.set_function(self._outbox_depth)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -115,7 +123,7 @@ class Service:
         self.parse_pool: ParsePool = make_parse_pool(self.rules.fetch)
         self.pipeline = Pipeline(
             self.rules, self.store, self.fetcher, self.sink, self.clock,
-            parse_pool=self.parse_pool, metrics=self.metrics,
+            parse_pool=self.parse_pool, writes=self.writes, metrics=self.metrics,
         )  # fmt: skip
         self.applied_digest = file_digest(rules_path)
         self.refused_edit = False  # an edit was refused, and no good rules came since
@@ -197,13 +205,14 @@ class Service:
         for task in list(self._closing):
             task.cancel()
         await self.client.aclose()
-        await self.pipeline.writes.close()  # what polls queued is written, or fails in words
+        await self.writes.close()  # what polls queued is written, or fails in words
         self.store.close()  # stops the WAL checkpoint thread; closes the shared connection
         self.lock.release()  # another service may start on this folder now
 
     async def prune(self) -> int:
         """Drop items older than `stories.retention` (stories deliveries refer to are kept)."""
-        removed = self.store.prune(self.clock.now(), self.rules.stories.retention_days)
+        job = partial(self.store.prune, self.clock.now(), self.rules.stories.retention_days)
+        removed = await self.writes.run(job, size=self.writes.max_size)  # a batch of its own
         event("prune", "storage", removed=removed)
         return removed
 
@@ -279,10 +288,9 @@ class Service:
         return {s.name: self.pipeline.health(s.name) for s in self.rules.sources}
 
     def _outbox_depth(self) -> float:
-        """The outbox_depth gauge, read when /metrics is scraped: an indexed COUNT over the
-        service's connection, on the scraping thread, the event loop's (the connection's own
-        thread, where /healthz reads it too). NaN when it cannot be read: another thread asked
-        (sqlite3 refuses a connection made on another thread), or the store is closed."""
+        """The outbox_depth gauge, read when /metrics is scraped: an indexed COUNT, run by the
+        store's one writer (`delivery_store` is an OnWriter) between two jobs of a batch,
+        whichever thread scrapes. NaN when it cannot be read (the store is closed)."""
         try:
             return float(self.delivery_store.figures.pending_count())
         except sqlite3.Error:

@@ -74,12 +74,16 @@ def corrupt_message(path: Path, problem: str) -> str:
 
 
 def open_writer(path: Path) -> sqlite3.Connection:
-    """A connection that writes (bound to the calling thread); the folder and the file are
-    created private when missing."""
+    """A connection that writes; the folder and the file are created private when missing. Not
+    bound to the thread that opens it (`check_same_thread=False`): the service's writer thread
+    (runner.writes) takes it over. Whoever holds it sees to it that one thread at a time uses
+    it."""
     private_folder(path.parent)
     _private_file(path)
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -90,7 +94,9 @@ def open_writer(path: Path) -> sqlite3.Connection:
 
 
 def open_reader(path: Path) -> sqlite3.Connection:
-    """A connection that only reads; StoreError when there is no database at `path`."""
+    """A connection that only reads what is committed, beside a writer (WAL); StoreError when
+    there is no database at `path`. Not bound to the thread that opens it: one thread at a
+    time uses it (in the service, the event loop's: `Store.reads`)."""
     if not path.is_file():
         raise StoreError(
             f"no state database at {path}: give --state (or STATE_DIR) the folder the service "
@@ -98,7 +104,10 @@ def open_reader(path: Path) -> sqlite3.Connection:
         )
     try:
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            check_same_thread=False,
         )
         conn.execute("PRAGMA query_only=ON")
     except sqlite3.Error as exc:

@@ -1,12 +1,16 @@
 """The one writer of the state database: items with their identity and story, matches, source
 health, and retention. Reads are delegated to storage.queries.
 
-One `Store` owns one connection and is used from one thread (plus, for a database file, the
+One `Store` writes through one connection (`conn`), used by one thread at a time: in the
+service, the writer thread of `runner.writes` (plus, for a database file, the
 `storage.checkpoint` thread that copies the WAL back outside the write path; `close()` stops
-it). Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), or part of one when the
-pipeline batches several polls' writes (runner.writes), so a crash loses at most what
-was being written, never what was committed (WAL, synchronous=NORMAL: a committed transaction
-survives a process crash); a poll's health, and so its ETag, is saved only after its reports.
+it). Its reads (`seen`, `owed`, stories, search, health) go through another connection,
+`reads`, opened query-only on the same file for the event loop's thread: WAL lets it read what
+is committed beside the writer, never what a batch has not yet committed. Every write is one
+transaction (BEGIN IMMEDIATE ... COMMIT), or part of one when the pipeline batches several
+polls' writes (runner.writes), so a crash loses at most what was being written, never what
+was committed (WAL, synchronous=NORMAL: a committed transaction survives a process crash); a
+poll's health, and so its ETag, is saved only after its reports.
 
 What one report's storing writes is `storage.ingest`: identity (a report is the item seen
 again when any of its keys is known: canonical URL, source + GUID, or source + recent title),
@@ -35,6 +39,7 @@ from core.story import StoryNews, StoryView
 from matching.result import MatchResult
 from storage import health, queries, refile, retention
 from storage.checkpoint import Checkpointer
+from storage.connect import open_reader
 from storage.ingest import ingest_one, known
 from storage.prepare import Prepared
 from storage.records import IngestResult, SearchHit, StoredItem
@@ -57,13 +62,15 @@ class Store:
     ) -> None:
         self.db = db
         self.conn: sqlite3.Connection = db.conn
+        path = _database_file(self.conn)
+        # the loop's reads (an in-memory database has only the one connection)
+        self.reads: sqlite3.Connection = self.conn if path is None else open_reader(path)
         self.clock = clock
         self.settings = settings or Stories()
         self.memory = Memory(self.conn)  # stems' frequencies and parsed story profiles
         # Enough page cache for the indexes a poll's writes touch (SQLite's default is 2 MB).
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._checkpointer: Checkpointer | None = None
-        path = _database_file(self.conn)
         if background_checkpoint and path is not None:
             # The WAL is copied back by a thread of its own, not inside an ingest's COMMIT.
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -82,7 +89,9 @@ class Store:
                 refile.build_story_profiles(conn, clock.now(), self.settings.window_hours)
 
     def close(self) -> None:
-        """Stop the checkpoint thread, checkpoint what is left, close the connection."""
+        """Stop the checkpoint thread, checkpoint what is left, close the connections."""
+        if self.reads is not self.conn:
+            self.reads.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
@@ -160,26 +169,31 @@ class Store:
         same test `ingest` makes, without writing. Watchers use it to fetch full text only for
         new reports."""
         window = self.settings.window_hours
-        return known(self.conn, identity_keys(item), self.clock.now(), window) is not None
+        return known(self.reads, identity_keys(item), self.clock.now(), window) is not None
 
     # -- what delivery is owed ----------------------------------------------------------------
 
     def owed(self, limit: int = 500) -> list[StoryNews]:
         """What storing reports made due for delivery and delivery has not yet taken (oldest
-        first; a story pruned meanwhile is dropped)."""
+        first; a story pruned meanwhile is dropped, and its record settled here)."""
+        out, gone = self.owed_reads(limit)
+        self.settle(gone)
+        return out
+
+    def owed_reads(self, limit: int = 500) -> tuple[list[StoryNews], list[int]]:
+        """`owed` without writing (the `reads` connection): what is owed, and the records of
+        stories pruned meanwhile, for the caller to settle through the writer."""
         out = []
         gone = []
-        for fid, story_id, kind, topics in self.conn.execute(
+        for fid, story_id, kind, topics in self.reads.execute(
             "SELECT id, story_id, kind, topics FROM fanout ORDER BY id LIMIT ?", (limit,)
         ).fetchall():
-            view = queries.story_view(self.conn, story_id)
+            view = queries.story_view(self.reads, story_id)
             if view is None:
                 gone.append(fid)
             else:
                 out.append(StoryNews(fid, kind, view, tuple(json.loads(topics))))
-        if gone:
-            self.settle(gone)
-        return out
+        return out, gone
 
     def settle(self, ids: Sequence[int]) -> None:
         """Delivery has queued what these records implied."""
@@ -200,31 +214,31 @@ class Store:
             health.save_paused_by_admin(conn, name, paused)
 
     def load_health(self) -> dict[str, SourceHealth]:
-        return health.load_health(self.conn)
+        return health.load_health(self.reads)
 
     # -- reading ------------------------------------------------------------------------------
 
     def story(self, story_id: int) -> StoryView | None:
-        return queries.story_view(self.conn, story_id)
+        return queries.story_view(self.reads, story_id)
 
     def stories_since(
         self, since: datetime, topics: Collection[str] | None = None, limit: int | None = None
     ) -> list[StoryView]:
         """Stories first seen at or after `since`, newest first, with items and all sources."""
-        return queries.stories_since(self.conn, since, topics, limit)
+        return queries.stories_since(self.reads, since, topics, limit)
 
     def iter_stories(self, since: datetime | None = None) -> Iterator[StoryView]:
         """Stories first seen at or after `since` (all when None), oldest first (for export)."""
-        return queries.iter_stories(self.conn, since)
+        return queries.iter_stories(self.reads, since)
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        return queries.search(self.conn, query, limit)
+        return queries.search(self.reads, query, limit)
 
     def iter_items(self, since: datetime | None = None) -> Iterator[StoredItem]:
-        return queries.iter_items(self.conn, since)
+        return queries.iter_items(self.reads, since)
 
     def item_count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+        return int(self.reads.execute("SELECT count(*) FROM items").fetchone()[0])
 
     # -- retention ----------------------------------------------------------------------------
 

@@ -199,3 +199,59 @@ def _db_file(store: Store) -> Path:
         if name == "main":
             return Path(file)
     raise AssertionError("no database file")
+
+
+async def test_batches_are_written_by_the_writer_thread_not_the_loop(store: Store) -> None:
+    import threading
+
+    writes = Writes(store, linger=0.01)
+    threads: list[str] = []
+
+    def job() -> str:
+        threads.append(threading.current_thread().name)
+        store.save_health(SourceHealth(name="w"))
+        return "w"
+
+    assert await writes.run(job) == "w"
+    assert threads == ["sahelwatch-writer"]
+    await writes.close()
+    assert saved(store) == {"w"}
+
+
+async def test_call_now_runs_between_two_jobs_of_a_batch(store: Store) -> None:
+    """Code of the loop that cannot await waits for one job, not the batch: the batch commits
+    what it wrote, the call runs (its own transaction), and the batch goes on."""
+    import threading
+    import time
+
+    writes = Writes(store, linger=0.0)
+    started = threading.Event()
+    order: list[str] = []
+
+    def slow(name: str) -> Callable[[], str]:
+        def job() -> str:
+            started.set()
+            time.sleep(0.05)
+            order.append(name)
+            store.save_health(SourceHealth(name=name))
+            return name
+
+        return job
+
+    jobs = [asyncio.ensure_future(writes.run(slow(f"s{i}"))) for i in range(10)]
+    await asyncio.sleep(0)  # the batch goes to the writer thread
+    assert await asyncio.to_thread(started.wait, 5)
+
+    def pause() -> str:
+        order.append("paused")
+        store.save_paused_by_admin("s0", True)
+        return "paused"
+
+    assert writes.call_now(pause) == "paused"
+    assert 0 < order.index("paused") < 10  # between two jobs, not after the batch
+    assert await asyncio.gather(*jobs) == [f"s{i}" for i in range(10)]
+    assert writes.batches == 2 and writes.jobs == 10
+    await writes.close()
+    assert saved(store) == {f"s{i}" for i in range(10)}
+    assert store.load_health()["s0"].paused_by_admin
+    assert writes.call_now(lambda: "after") == "after"  # the thread stopped: on the caller's

@@ -1,0 +1,1 @@
+"""The store bench (bench/bench_store.py), in parts."""
