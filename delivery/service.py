@@ -147,17 +147,6 @@ class DeliveryService:
         )
         return Part(message.text, message.story_ids, message.preview)
 
-    def subscribe(
-        self,
-        chat_id: int,
-        chat_type: str,
-        title: str = "",
-        thread_id: int | None = None,
-        lang: str | None = None,
-    ) -> tuple[Subscriber, bool]:
-        """Subscribe a chat with the rules' defaults (see ChatSubscriptions.subscribe)."""
-        return self.subscriptions.subscribe(chat_id, chat_type, title, thread_id, lang)
-
     # -- alerts and digests -----------------------------------------------------------------------
 
     def on_new_story(self, story: StoryView, rules: Rules | None = None) -> int:
@@ -309,7 +298,7 @@ class DeliveryService:
         if self.terminal:
             sub = self.store.subscriber(TERMINAL_CHAT)
             if sub is None or not sub.active:
-                self.subscribe(TERMINAL_CHAT, "terminal", "terminal")
+                self.subscriptions.subscribe(TERMINAL_CHAT, "terminal", "terminal")
         self.announce_topics()  # topics added while the service was stopped
         self.scheduler.add_job(
             self._digest_tick,

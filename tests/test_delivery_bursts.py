@@ -37,7 +37,7 @@ def make(tmp_path: Path) -> tuple[DeliveryService, MemoryStories, FixedClock, io
     sender = OutboxSender(store, TerminalTransport(out), Unpaced(), clock, poll_s=0.05)
     rules = replace(RULES, delivery=replace(RULES.delivery, timezone="Africa/Tripoli"))
     service = DeliveryService(rules, store, sender, stories, clock=clock, terminal=True)
-    service.subscribe(1, "private")
+    service.subscriptions.subscribe(1, "private")
     return service, stories, clock, out
 
 

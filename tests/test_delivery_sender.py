@@ -62,7 +62,7 @@ def subscribe(
     service: DeliveryService, api: FakeBotAPI, chat_id: int, chat_type: str = "private"
 ) -> None:
     api.user_message(chat_id, "/start", chat_type=chat_type)  # the chat exists server-side
-    service.subscribe(chat_id, chat_type, "t")
+    service.subscriptions.subscribe(chat_id, chat_type, "t")
     service.store.note_message_id(chat_id, 1)
 
 
@@ -132,7 +132,7 @@ async def test_a_huge_url_is_delivered_without_its_link(
     ]
     stories.add(*views)
     assert [service.on_new_story(v) for v in views] == [1, 1]
-    digest_sub = service.subscribe(43, "private", "t")[0]
+    digest_sub = service.subscriptions.subscribe(43, "private", "t")[0]
     api.user_message(43, "/start")
     store.note_message_id(43, 1)
     assert service.digest_for(digest_sub)

@@ -47,7 +47,7 @@ def make(
 async def test_hourly_subscriber_gets_everything_in_the_digest(tmp_path: Path) -> None:
     """A subscriber's mode is their choice: hourly means no pushes, urgent topics included."""
     service, stories, clock, out = make(tmp_path, "hourly")
-    service.subscribe(1, "private")
+    service.subscriptions.subscribe(1, "private")
     urgent = story(1, "Wagner convoy & <trucks>", topics=URGENT, entities=("wagner",), at=NOON)
     calm = story(2, "Haftar visit", at=NOON)
     stories.add(urgent, calm)
@@ -66,7 +66,7 @@ async def test_hourly_subscriber_gets_everything_in_the_digest(tmp_path: Path) -
 
 async def test_quiet_hours_hold_messages_until_they_end(tmp_path: Path) -> None:
     service, stories, clock, out = make(tmp_path, "instant")
-    service.subscribe(1, "private")
+    service.subscriptions.subscribe(1, "private")
     service.store.update_settings(1, clock.now(), quiet=(11, 13))  # noon is quiet (UTC)
     s = story(1, "Wagner", topics=URGENT, at=NOON)
     stories.add(s)
@@ -84,8 +84,8 @@ async def test_quiet_hours_hold_messages_until_they_end(tmp_path: Path) -> None:
 
 def test_instant_mode_alerts_urgent_topics_and_digests_the_rest_daily(tmp_path: Path) -> None:
     service, stories, clock, _out = make(tmp_path, "instant")
-    service.subscribe(1, "private")
-    service.subscribe(2, "private")
+    service.subscriptions.subscribe(1, "private")
+    service.subscriptions.subscribe(2, "private")
     service.store.update_settings(
         2, clock.now(), topics=["russia_military_africa"], all_topics=False
     )
@@ -105,7 +105,7 @@ def test_instant_mode_alerts_urgent_topics_and_digests_the_rest_daily(tmp_path: 
 
 def test_daily_digest_at_the_chosen_time(tmp_path: Path) -> None:
     service, stories, clock, _out = make(tmp_path, "daily")
-    service.subscribe(1, "private")
+    service.subscriptions.subscribe(1, "private")
     service.store.update_settings(1, clock.now(), daily_at="18:30")
     stories.add(story(1, "Haftar visit", at=NOON))
     clock.advance(6 * 3600 + 29 * 60)  # 18:29
@@ -155,7 +155,7 @@ def test_daily_time_is_in_the_rules_timezone(tmp_path: Path) -> None:
             rules, delivery=dataclasses.replace(rules.delivery, timezone="Africa/Tripoli")
         )
     )
-    service.subscribe(1, "private")
+    service.subscriptions.subscribe(1, "private")
     service.store.update_settings(1, clock.now(), daily_at="18:30")  # 16:30 UTC
     stories.add(story(1, "Haftar visit", at=NOON))
     clock.advance(4 * 3600 + 29 * 60)  # 16:29 UTC
@@ -180,7 +180,7 @@ async def test_with_the_real_store_sharing_its_connection(tmp_path: Path) -> Non
         dstore, TerminalTransport(out), Pacer(Limits(chat_rate=100, chat_burst=100)), clock
     )
     service = DeliveryService(make_rules(default_mode="hourly"), dstore, sender, store, clock=clock)
-    service.subscribe(1, "private")
+    service.subscriptions.subscribe(1, "private")
 
     def ingest(guid: str, title: str, source: str, topic: str, entity: str):
         item = Item(

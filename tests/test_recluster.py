@@ -34,6 +34,7 @@ from tests.event_reports import (
     COUP_EN,
     COUP_EN_2,
     COUP_FR,
+    COUP_FR_2,
     HOUR,
     RECALL_AR,
     RECALL_FR,
@@ -229,14 +230,7 @@ def test_applied_the_stories_are_regrouped_and_keep_the_ids_most_members_were_in
         open_state(str(folder)), desk.clock, rules.stories, background_checkpoint=False
     )
     desk.rules = rules
-    le_monde = report(
-        "Le Monde Afrique", "fr", 5 * HOUR,
-        "Au Burkina, la junte dit avoir mis en échec un projet de putsch contre Ibrahim Traoré",
-        "Les autorités burkinabè ont annoncé lundi avoir neutralisé un projet de putsch qui visait"
-        " le président de la transition, le capitaine Ibrahim Traoré. Des militaires ont été"
-        " arrêtés à Ouagadougou, selon le ministre de la Sécurité.",
-    )  # fmt: skip
-    (late,) = desk.file(le_monde)
+    (late,) = desk.file(COUP_FR_2)  # Le Monde's, filed after the recluster
     assert late.story_id == coup_story
 
     # a second recluster with the same settings finds nothing to change

@@ -42,8 +42,8 @@ def notices(service: DeliveryService, chat: int) -> list[str]:
 def test_a_new_topic_reaches_all_topics_subscribers_and_is_announced_once(tmp_path: Path) -> None:
     service, stories, clock = make(tmp_path, make_rules())
     assert service.announce_topics() == 0  # the first time: the running topics are recorded
-    everything, _ = service.subscribe(1, "private")
-    service.subscribe(2, "private", lang="ar")
+    everything, _ = service.subscriptions.subscribe(1, "private")
+    service.subscriptions.subscribe(2, "private", lang="ar")
     service.store.update_settings(2, clock.now(), topics=["libya_diplomacy"], all_topics=False)
     assert everything.all_topics
 
@@ -63,7 +63,7 @@ def test_a_new_topic_reaches_all_topics_subscribers_and_is_announced_once(tmp_pa
 def test_topics_added_while_stopped_are_announced_at_start(tmp_path: Path) -> None:
     service, _, clock = make(tmp_path, make_rules())
     service.announce_topics()
-    service.subscribe(2, "private")
+    service.subscriptions.subscribe(2, "private")
     service.store.update_settings(2, clock.now(), topics=["libya_diplomacy"], all_topics=False)
     service.store.update_settings(2, clock.now(), quiet=(11, 13))  # noon UTC: quiet
     restarted = DeliveryService(
