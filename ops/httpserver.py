@@ -7,8 +7,8 @@
 `run` starts it when `--http host:port` (default `$SAHELWATCH_HTTP`) is given and passes a
 `health()` callable (sync or async) returning a `Health` (or a plain mapping with the same
 keys: `Health.from_value`) and the service's `CollectorRegistry`. The server only reads what it
-is handed: no store, no Telegram (the registry's outbox gauge reads the store, on this loop's
-thread, as `health()` does). It is built to survive slow or garbage clients: a deadline for
+is handed: no store, no Telegram (the registry's outbox gauge asks the store's writer, as
+`health()` does). It is built to survive slow or garbage clients: a deadline for
 the request head, a size cap, a connection cap, and one request per connection
 (`Connection: close`).
 """

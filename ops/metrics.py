@@ -12,10 +12,10 @@ Stages call the library's own API:
     m.polls.labels(source=name, ok="true").inc()    m.poll_seconds.labels(source=name).observe(1.2)
     m.rules_reloads.labels(result="applied").inc()  m.last_cycle_success_timestamp.set(epoch_s)
 
-The exposed names are those of the hand-written client this replaced, all `sahelwatch_`
-prefixed; counters are declared with their `_total`, which prometheus_client keeps on the
-samples and the TYPE line. The `*_created` series it would add to counters and histograms are
-turned off, for the whole process (`disable_created_metrics` is global).
+The exposed names are all `sahelwatch_` prefixed (docs/docker.md lists them); counters are
+declared with their `_total`, which prometheus_client keeps on the samples and the TYPE line.
+The `*_created` series it would add to counters and histograms are turned off, for the whole
+process (`disable_created_metrics` is global).
 """
 
 from __future__ import annotations

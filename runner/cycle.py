@@ -133,8 +133,8 @@ class Pipeline:
     def pause_by_admin(self, name: str, paused: bool) -> None:
         """Pause (`paused`) or resume a source for an admin; stored, so it survives a restart.
         Only that is written: a poll's health may be on its way to the store meanwhile."""
-        self.writes.call_now(partial(self.store.save_paused_by_admin, name, paused))
         self._healths()[name] = replace(self.health(name), paused_by_admin=paused)
+        self.writes.call_now(partial(self.store.save_paused_by_admin, name, paused))
 
     def paused_by_admin(self) -> list[str]:
         """The sources an admin has paused."""
@@ -260,7 +260,7 @@ class Pipeline:
         settled = 0
         async with self._owed:
             while True:
-                news, gone = self.store.owed_reads()
+                news, gone = self.store.owed()
                 if gone:  # stories pruned meanwhile: nothing to hand over
                     await self.writes.run(partial(self.store.settle, gone))
                 if not news:

@@ -288,9 +288,9 @@ class Service:
         return {s.name: self.pipeline.health(s.name) for s in self.rules.sources}
 
     def _outbox_depth(self) -> float:
-        """The outbox_depth gauge, read when /metrics is scraped: an indexed COUNT, run by the
-        store's one writer (`delivery_store` is an OnWriter) between two jobs of a batch,
-        whichever thread scrapes. NaN when it cannot be read (the store is closed)."""
+        """The outbox_depth gauge, read when /metrics is scraped (on the event loop): an indexed
+        COUNT, run by the store's one writer (`delivery_store` is an OnWriter) between two jobs
+        of a batch. NaN when it cannot be read (the store is closed)."""
         try:
             return float(self.delivery_store.figures.pending_count())
         except sqlite3.Error:

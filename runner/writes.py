@@ -13,13 +13,13 @@ report waits at most `linger` for it.
 
 The writer thread. Batches are written by one thread, `sahelwatch-writer`, started with the
 first write and stopped by `close()`: the only thread that uses the store's connection while it
-runs (the house rule: one writer), so that the event loop never waits for a batch (issue 16:
-batches written on the loop held it 0.4-1.2 s). The loop hands it a batch and awaits each job's
-future. Code on the loop that cannot await (delivery's outbox writes, an admin's pause) calls
-`call_now(fn)`: `fn` runs on the writer thread, between two jobs of the batch being written
-(the batch commits what it has written so far, runs `fn`, and goes on in a new transaction), so
-the loop waits for one job at most, not a batch. Reads on the loop use a connection of their
-own (`Store.reads`: WAL lets them read what is committed beside the writer).
+runs (the house rule: one writer), so that the event loop never waits for a batch. The loop
+hands it a batch and awaits each job's future. Code on the loop that cannot await (delivery's
+outbox writes, an admin's pause) calls `call_now(fn)`: `fn` runs on the writer thread, between
+two jobs of the batch being written (the batch commits what it has written so far, runs `fn`,
+and goes on in a new transaction), so the loop waits for the job being written (a poll's
+reports, or the daily prune), not a batch. Reads on the loop use a connection of their own
+(`Store.reads`: WAL lets them read what is committed beside the writer).
 
 A job that fails gets its own exception, and the batch is rolled back and written again without
 it (the jobs are store calls: run again, they write the same). Failures are rare, and
@@ -112,7 +112,7 @@ class Writes:
         while self._queue:
             self._flush()
         thread = self._thread
-        if thread is not None:
+        if thread is not None and thread.is_alive():
             loop = asyncio.get_running_loop()
             stopped: asyncio.Future[None] = loop.create_future()
             self._tasks.put(lambda: _post(loop, _settle_all, [(stopped, None, None)]))
@@ -151,8 +151,9 @@ class Writes:
             self._hand_over(batch, loop)
 
     def _hand_over(self, batch: list[_Job], loop: asyncio.AbstractEventLoop) -> None:
-        """Queue `batch` for the writer thread (started with the first)."""
-        if self._thread is None:
+        """Queue `batch` for the writer thread (started with the first, and again should it
+        have died)."""
+        if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(
                 target=self._serve, name="sahelwatch-writer", daemon=True
             )
@@ -162,9 +163,11 @@ class Writes:
     # -- the writer thread ----------------------------------------------------------------------
 
     def _serve(self) -> None:
-        while (task := self._tasks.get()) is not None:
-            task()
-        self._run_now()
+        try:
+            while (task := self._tasks.get()) is not None:
+                task()
+        finally:
+            self._run_now()  # what call_now asked for meanwhile is not left waiting
 
     def _run_now(self) -> None:
         """Run what `call_now` asked for (each call its own transaction, as it opens it)."""
@@ -217,7 +220,13 @@ class Writes:
         except BaseException as exc:  # BEGIN or COMMIT failed, or worse: nothing was written
             failure = exc if isinstance(exc, StoreError) else StoreError(f"batch failed: {exc}")
             taken = len(done) or len(batch)  # a failed BEGIN fails them all
-            settled: _Settled = [(future, None, failure) for _, future in batch[:taken]]
+            if failed is not None:  # a job failed, then so did its ROLLBACK: it was told
+                taken = failed + 1
+            settled: _Settled = [
+                (future, None, failure)
+                for index, (_, future) in enumerate(batch[:taken])
+                if index != failed
+            ]
             if not isinstance(exc, Exception):
                 _post(loop_of(batch[0][1]), _settle_all, settled)
                 raise

@@ -9,11 +9,19 @@ from storage.records import iso_or_none, parse_iso
 
 
 def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
-    """Insert or replace the health row of source `h.name`."""
+    """Write the health row of source `h.name`. An admin's pause (`held`) is taken from `h`
+    only for a source not yet stored: after that `save_paused_by_admin` alone writes it, so a
+    poll's health written after an admin's /pause or /resume never undoes it."""
     conn.execute(
-        "INSERT OR REPLACE INTO sources(name, last_attempt, last_success, status,"
+        "INSERT INTO sources(name, last_attempt, last_success, status,"
         " items_seen, failures, error_count, last_error, next_check, paused, etag,"
-        " last_modified, held, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " last_modified, held, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET last_attempt = excluded.last_attempt,"
+        " last_success = excluded.last_success, status = excluded.status,"
+        " items_seen = excluded.items_seen, failures = excluded.failures,"
+        " error_count = excluded.error_count, last_error = excluded.last_error,"
+        " next_check = excluded.next_check, paused = excluded.paused, etag = excluded.etag,"
+        " last_modified = excluded.last_modified, degraded = excluded.degraded",
         (
             h.name,
             iso_or_none(h.last_attempt),

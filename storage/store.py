@@ -45,7 +45,7 @@ from storage.prepare import Prepared
 from storage.records import IngestResult, SearchHit, StoredItem
 from storage.rows import identity_keys
 from storage.story_index import Memory
-from storage.transactions import transaction
+from storage.transactions import snapshot, transaction
 
 CACHE_KIB = 64 * 1024  # the writer connection's page cache
 
@@ -62,6 +62,11 @@ class Store:
     ) -> None:
         self.db = db
         self.conn: sqlite3.Connection = db.conn
+        missing = {"items", "stories", "items_fts", "cluster_keys", "story_profiles"} - set(
+            db.table_names()
+        )
+        if missing:  # before anything is opened or started that would need closing
+            raise StoreError(f"the state database is not migrated (missing {sorted(missing)})")
         path = _database_file(self.conn)
         # the loop's reads (an in-memory database has only the one connection)
         self.reads: sqlite3.Connection = self.conn if path is None else open_reader(path)
@@ -75,11 +80,6 @@ class Store:
             # The WAL is copied back by a thread of its own, not inside an ingest's COMMIT.
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = Checkpointer(path).start()
-        missing = {"items", "stories", "items_fts", "cluster_keys", "story_profiles"} - set(
-            db.table_names()
-        )
-        if missing:
-            raise StoreError(f"the state database is not migrated (missing {sorted(missing)})")
         tasks = refile.pending(self.conn)
         if refile.REFILE in tasks:
             with self.transaction() as conn:
@@ -173,26 +173,21 @@ class Store:
 
     # -- what delivery is owed ----------------------------------------------------------------
 
-    def owed(self, limit: int = 500) -> list[StoryNews]:
+    def owed(self, limit: int = 500) -> tuple[list[StoryNews], list[int]]:
         """What storing reports made due for delivery and delivery has not yet taken (oldest
-        first; a story pruned meanwhile is dropped, and its record settled here)."""
-        out, gone = self.owed_reads(limit)
-        self.settle(gone)
-        return out
-
-    def owed_reads(self, limit: int = 500) -> tuple[list[StoryNews], list[int]]:
-        """`owed` without writing (the `reads` connection): what is owed, and the records of
-        stories pruned meanwhile, for the caller to settle through the writer."""
+        first), read as of one moment through `reads`; and the records of stories pruned
+        meanwhile, for the caller to settle through the writer."""
         out = []
         gone = []
-        for fid, story_id, kind, topics in self.reads.execute(
-            "SELECT id, story_id, kind, topics FROM fanout ORDER BY id LIMIT ?", (limit,)
-        ).fetchall():
-            view = queries.story_view(self.reads, story_id)
-            if view is None:
-                gone.append(fid)
-            else:
-                out.append(StoryNews(fid, kind, view, tuple(json.loads(topics))))
+        with snapshot(self.reads) as conn:
+            for fid, story_id, kind, topics in conn.execute(
+                "SELECT id, story_id, kind, topics FROM fanout ORDER BY id LIMIT ?", (limit,)
+            ).fetchall():
+                view = queries.story_view(conn, story_id)
+                if view is None:
+                    gone.append(fid)
+                else:
+                    out.append(StoryNews(fid, kind, view, tuple(json.loads(topics))))
         return out, gone
 
     def settle(self, ids: Sequence[int]) -> None:
@@ -219,7 +214,9 @@ class Store:
     # -- reading ------------------------------------------------------------------------------
 
     def story(self, story_id: int) -> StoryView | None:
-        return queries.story_view(self.reads, story_id)
+        """The story as of one moment (its row, topics and items read together)."""
+        with snapshot(self.reads) as conn:
+            return queries.story_view(conn, story_id)
 
     def stories_since(
         self, since: datetime, topics: Collection[str] | None = None, limit: int | None = None

@@ -155,10 +155,12 @@ class Subscriptions:
 
     def note_message_id(self, chat_id: int, message_id: int) -> None:
         """Remember the highest message id seen in a chat (incoming or sent)."""
-        self.conn.execute(
-            "UPDATE subscribers SET last_message_id = ? WHERE chat_id = ? AND last_message_id < ?",
-            (message_id, chat_id, message_id),
-        )
+        with transaction(self.conn) as conn:
+            conn.execute(
+                "UPDATE subscribers SET last_message_id = ?"
+                " WHERE chat_id = ? AND last_message_id < ?",
+                (message_id, chat_id, message_id),
+            )
 
     def migrate_chat(self, old: int, new: int) -> None:
         """A group became a supergroup: move its subscription, outbox and deliveries to `new`."""

@@ -1,4 +1,5 @@
-"""Transactions on the state database's connection: BEGIN IMMEDIATE ... COMMIT, and ROLLBACK.
+"""Transactions on the state database's connections: BEGIN IMMEDIATE ... COMMIT, ROLLBACK, and
+the read transaction of a reader (`snapshot`).
 
 Every write of the package goes through `transaction(conn)`. Outside a transaction it begins one
 (IMMEDIATE: the write lock is taken at once, so a busy database fails at BEGIN, not halfway) and
@@ -48,6 +49,21 @@ def transaction(conn: sqlite3.Connection, *, own: bool = False) -> Iterator[sqli
     except sqlite3.Error as exc:
         rollback(conn)
         raise StoreError(f"cannot commit: {exc}") from exc
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction (BEGIN ... COMMIT, nothing written): the statements inside read one
+    committed state of the database, whatever the writer commits meanwhile (a story and its
+    items as of one moment). Inside an open transaction, part of it."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        rollback(conn)  # it read only: ending it either way is the same
 
 
 def rollback(conn: sqlite3.Connection) -> None:

@@ -255,6 +255,21 @@ def test_health_round_trip(store: Store) -> None:
     assert store.load_health() == {"BBC World": h, "Dead feed": bad}
 
 
+def test_a_polls_health_never_undoes_an_admins_pause(store: Store) -> None:
+    """The writer thread may write a poll's health, made before an admin's /pause or /resume
+    reached the pipeline, just after that pause: the pause stands."""
+    store.save_health(SourceHealth("Wire", items_seen=1))
+    store.save_paused_by_admin("Wire", True)
+    store.save_health(SourceHealth("Wire", items_seen=2))  # made before the pause
+    saved = store.load_health()["Wire"]
+    assert saved.paused_by_admin and saved.items_seen == 2
+    store.save_paused_by_admin("Wire", False)
+    store.save_health(SourceHealth("Wire", items_seen=3, paused_by_admin=True))  # before /resume
+    assert not store.load_health()["Wire"].paused_by_admin
+    store.save_health(SourceHealth("New", paused_by_admin=True))  # a source not yet stored
+    assert store.load_health()["New"].paused_by_admin
+
+
 def test_stories_since_iter_items_and_topics(store: Store, clock: FixedClock) -> None:
     a = Item("S", "https://a.example/1", "1", "Drone attacks deepen Libya's energy crisis")
     b = Item("S", "https://a.example/2", "2", "Swiatek sinks Svitolina in Toronto")

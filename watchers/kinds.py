@@ -26,7 +26,7 @@ Parse = Callable[[bytes, Source, Mapping[str, str], str], ParsedFeed]
 class Kind:
     """How the watchers poll one kind of source and read what comes back."""
 
-    url: Callable[[Source], str] | None
+    build_url: Callable[[Source], str] | None  # the address polled; None: not over HTTP
     parse: Parse
     looks_like: Callable[[bytes], bool] | None = None
     feed: bool = False
@@ -78,7 +78,7 @@ def kind_of(source: Source) -> Kind:
 
 def source_url(source: Source) -> str:
     """The address polled for `source`; ParseError for a kind not polled over HTTP (`file`)."""
-    url = kind_of(source).url
-    if url is None:
+    build_url = kind_of(source).build_url
+    if build_url is None:
         raise ParseError(f"kind {source.kind!r} is not polled over HTTP")
-    return url(source)
+    return build_url(source)

@@ -102,7 +102,7 @@ async def poll(
     started = clock.now()
     t0 = clock.monotonic()
     try:
-        if kind_of(source).url is None:
+        if kind_of(source).build_url is None:
             outcome = await _poll_files(source, health, fetcher, started)
         else:
             outcome = await _poll_http(source, health, fetcher, started, seen, parse, parse_in)
