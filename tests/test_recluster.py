@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from config import load_rules
 from config.model import Rules
 from core.clock import FixedClock
 from core.items import Item
@@ -44,7 +43,6 @@ from tests.event_reports import (
     report,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 EVER = T0 - timedelta(days=30)  # stories_since this: every story
 
 
@@ -87,17 +85,6 @@ TOBRUK = [
         " National Army's media office said, the second such visit this year.",
     ),
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    """rules.yaml as shipped: the default `stories:` settings (event_score 4)."""
-    return load_rules(str(ROOT / "rules.yaml"))
-
-
-@pytest.fixture(scope="module")
-def matcher(rules: Rules) -> Matcher:
-    return Matcher.from_rules(rules)
 
 
 def with_event_score(rules: Rules, event_score: float) -> Rules:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from config import Rules, load_rules
+from config import Rules
 from matching.engine import Matcher
 from matching.result import MatchResult
 
@@ -45,16 +45,6 @@ def _load_cases() -> list[dict[str, Any]]:
 
 CORPUS = _load_cases()
 SEEDS = yaml.safe_load((ROOT / "seeds" / "expected.yaml").read_text(encoding="utf-8"))["seeds"]
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules(ROOT / "rules.yaml")
-
-
-@pytest.fixture(scope="module")
-def matcher(rules: Rules) -> Matcher:
-    return Matcher.from_rules(rules)
 
 
 def _why(result: MatchResult, topics: set[str]) -> str:

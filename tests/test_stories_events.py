@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from config import load_rules
 from config.model import Rules
 from core.clock import FixedClock
 from core.items import Item
@@ -59,18 +58,6 @@ from tests.event_reports import (
     at,
     report,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules(str(ROOT / "rules.yaml"))
-
-
-@pytest.fixture(scope="module")
-def matcher(rules: Rules) -> Matcher:
-    return Matcher.from_rules(rules)
 
 
 @dataclass
