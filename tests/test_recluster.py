@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from tests.event_reports import (
     at,
     report,
 )
+from tests.story_desk import Desk
 
 EVER = T0 - timedelta(days=30)  # stories_since this: every story
 
@@ -91,29 +92,12 @@ def with_event_score(rules: Rules, event_score: float) -> Rules:
     return replace(rules, stories=replace(rules.stories, event_score=event_score))
 
 
-@dataclass
-class Desk:
-    store: Store
-    clock: FixedClock
-    matcher: Matcher
-    rules: Rules
-
-    def file(self, *items: Item) -> list[IngestResult]:
-        out = []
-        for item in items:
-            assert item.published is not None
-            self.clock.set(item.published)
-            out.append(
-                self.store.ingest(item, self.matcher.match_item(item), self.rules.entity_kinds())
-            )
-        return out
-
-    def story_of(self) -> dict[int, int]:
-        return dict(self.store.conn.execute("SELECT item_id, story_id FROM story_items"))
+class RecDesk(Desk):
+    """The desk, and what reclustering is judged by: the grouping, and every row kept."""
 
     def grouping(self) -> set[frozenset[int]]:
         groups: dict[int, set[int]] = {}
-        for item, story in self.story_of().items():
+        for item, story in self.stories_by_item().items():
             groups.setdefault(story, set()).add(item)
         return {frozenset(g) for g in groups.values()}
 
@@ -129,14 +113,14 @@ class Desk:
         }
 
 
-def open_desk(folder: Path, matcher: Matcher, rules: Rules) -> Desk:
+def open_desk(folder: Path, matcher: Matcher, rules: Rules) -> RecDesk:
     clock = FixedClock(T0)
     store = Store(open_state(str(folder)), clock, rules.stories, background_checkpoint=False)
-    return Desk(store, clock, matcher, rules)
+    return RecDesk(store, clock, matcher, rules)
 
 
 @pytest.fixture
-def desk(tmp_path: Path, matcher: Matcher, rules: Rules) -> Iterator[Desk]:
+def desk(tmp_path: Path, matcher: Matcher, rules: Rules) -> Iterator[RecDesk]:
     """A store whose reports were filed with event_score 1000: each its own story, unless it is
     a near-duplicate of another (that does not depend on event_score)."""
     d = open_desk(tmp_path / "state", matcher, with_event_score(rules, 1000.0))
@@ -151,9 +135,9 @@ def ids(results: list[IngestResult]) -> list[int]:
 COPY = copy_of(COUP_EN_2, "ABC News", HOUR / 2)  # AP's copy, carried by another outlet
 
 
-def test_a_dry_run_reports_the_change_and_writes_nothing(desk: Desk, rules: Rules) -> None:
-    coup = desk.file(COUP_EN, COUP_EN_2, COUP_FR, COUP_AR)
-    recall = desk.file(RECALL_EN, RECALL_AR, RECALL_FR, RECALL_RU)
+def test_a_dry_run_reports_the_change_and_writes_nothing(desk: RecDesk, rules: Rules) -> None:
+    coup = desk.files(COUP_EN, COUP_EN_2, COUP_FR, COUP_AR)
+    recall = desk.files(RECALL_EN, RECALL_AR, RECALL_FR, RECALL_RU)
     assert len({r.story_id for r in coup + recall}) == 8
     before = desk.snapshot()
 
@@ -167,11 +151,11 @@ def test_a_dry_run_reports_the_change_and_writes_nothing(desk: Desk, rules: Rule
 
 
 def test_applied_the_stories_are_regrouped_and_keep_the_ids_most_members_were_in(
-    desk: Desk, rules: Rules, tmp_path: Path
+    desk: RecDesk, rules: Rules, tmp_path: Path
 ) -> None:
     folder = tmp_path / "state"
-    coup = desk.file(COUP_EN, COUP_EN_2, COPY, COUP_FR, COUP_AR)
-    recall = desk.file(RECALL_EN, RECALL_AR, RECALL_FR, RECALL_RU)
+    coup = desk.files(COUP_EN, COUP_EN_2, COPY, COUP_FR, COUP_AR)
+    recall = desk.files(RECALL_EN, RECALL_AR, RECALL_FR, RECALL_RU)
     # AP and its copy share a story: the only one with two members
     assert coup[2].story_id == coup[1].story_id and "near-duplicate" in coup[2].reason
     old = {r.item_id: r.story_id for r in coup + recall}
@@ -180,7 +164,7 @@ def test_applied_the_stories_are_regrouped_and_keep_the_ids_most_members_were_in
     done = recluster(desk.store, rules, since=None, apply=True)
     assert done.applied and (done.reports, done.stories_before, done.stories_after) == (9, 8, 2)
     assert desk.grouping() == {frozenset(ids(coup)), frozenset(ids(recall))}
-    after = desk.story_of()
+    after = desk.stories_by_item()
     # the coup keeps AP's story (two of its members were in it), though Reuters came first
     coup_story = after[coup[0].item_id]
     assert coup_story == coup[1].story_id != coup[0].story_id
@@ -217,7 +201,7 @@ def test_applied_the_stories_are_regrouped_and_keep_the_ids_most_members_were_in
         open_state(str(folder)), desk.clock, rules.stories, background_checkpoint=False
     )
     desk.rules = rules
-    (late,) = desk.file(COUP_FR_2)  # Le Monde's, filed after the recluster
+    (late,) = desk.files(COUP_FR_2)  # Le Monde's, filed after the recluster
     assert late.story_id == coup_story
 
     # a second recluster with the same settings finds nothing to change
@@ -230,21 +214,21 @@ def test_recluster_with_the_settings_reports_were_filed_under_changes_nothing(
 ) -> None:
     d = open_desk(tmp_path / "state", matcher, rules)
     try:
-        d.file(COUP_EN, COUP_EN_2, COPY, COUP_FR, RECALL_EN, RECALL_AR, COUP_AR, RECALL_FR)
-        before = d.story_of()
+        d.files(COUP_EN, COUP_EN_2, COPY, COUP_FR, RECALL_EN, RECALL_AR, COUP_AR, RECALL_FR)
+        before = d.stories_by_item()
         dry = recluster(d.store, rules, since=None, apply=False)
         assert (dry.stories_before, dry.stories_after, dry.moved) == (2, 2, 0)
         done = recluster(d.store, rules, since=None, apply=True)
         assert done.applied and done.moved == 0
-        assert d.story_of() == before  # same groups, same ids
+        assert d.stories_by_item() == before  # same groups, same ids
     finally:
         d.store.close()
 
 
 def test_a_delivered_story_left_without_reports_points_at_the_story_they_went_to(
-    desk: Desk, rules: Rules
+    desk: RecDesk, rules: Rules
 ) -> None:
-    coup = desk.file(COUP_EN, COUP_EN_2, COPY, COUP_FR)
+    coup = desk.files(COUP_EN, COUP_EN_2, COPY, COUP_FR)
     alone = coup[0].story_id  # Reuters' report, alone in its story
     kept = coup[1].story_id  # AP's and its copy's
     chats = DeliveryStore(desk.store.conn)
@@ -253,7 +237,7 @@ def test_a_delivered_story_left_without_reports_points_at_the_story_they_went_to
 
     recluster(desk.store, rules, since=None, apply=True)
     assert desk.grouping() == {frozenset(ids(coup))}
-    assert set(desk.story_of().values()) == {kept}
+    assert set(desk.stories_by_item().values()) == {kept}
     assert queries.merged_into(desk.store.conn, alone) == kept  # a pointer, not deleted
     assert [v.id for v in desk.store.stories_since(EVER)] == [kept]
     # the chat that had Reuters' story has the event: it is not sent again
@@ -262,14 +246,14 @@ def test_a_delivered_story_left_without_reports_points_at_the_story_they_went_to
 
 
 def test_a_delivered_story_that_keeps_older_reports_is_rebuilt_around_them(
-    desk: Desk, rules: Rules
+    desk: RecDesk, rules: Rules
 ) -> None:
     """Recluster since a date: a story keeps its reports older than that, and is rebuilt
     around them when its newer ones go elsewhere."""
     early = copy_of(COUP_EN, "Reuters Africa", -20 * HOUR)  # the wire copy, the day before
-    old, newer = desk.file(early, COUP_EN)
+    old, newer = desk.files(early, COUP_EN)
     assert newer.story_id == old.story_id and "near-duplicate" in newer.reason
-    ap, abc = desk.file(COUP_EN_2, COPY)
+    ap, abc = desk.files(COUP_EN_2, COPY)
     x, y = old.story_id, ap.story_id
     assert abc.story_id == y != x
     chats = DeliveryStore(desk.store.conn)
@@ -277,7 +261,7 @@ def test_a_delivered_story_that_keeps_older_reports_is_rebuilt_around_them(
 
     done = recluster(desk.store, rules, since=T0 - HOUR, apply=True)
     assert (done.reports, done.stories_before, done.stories_after) == (3, 2, 1)
-    assert desk.story_of() == {
+    assert desk.stories_by_item() == {
         old.item_id: x,  # out of range: stays
         newer.item_id: y,  # joined AP's report: the group most members were in
         ap.item_id: y,
@@ -298,7 +282,7 @@ def test_a_delivered_story_that_keeps_older_reports_is_rebuilt_around_them(
 
 
 def test_reasons_after_recluster_name_the_stories_and_items_of_the_real_database(
-    desk: Desk, rules: Rules
+    desk: RecDesk, rules: Rules
 ) -> None:
     """A member's reason is shown by `story ID`: the story and the report it names must be
     this database's.
@@ -309,9 +293,9 @@ def test_reasons_after_recluster_name_the_stories_and_items_of_the_real_database
     order of replay (by time), not the real ones: they name stories deleted since, or other
     reports."""
     # filed out of time order, as feeds polled at different times bring them
-    first = desk.file(RECALL_EN)
-    ap, abc = desk.file(COUP_EN_2, COPY)
-    rest = first + desk.file(COUP_EN, RECALL_AR, COUP_FR, RECALL_FR)
+    first = desk.files(RECALL_EN)
+    ap, abc = desk.files(COUP_EN_2, COPY)
+    rest = first + desk.files(COUP_EN, RECALL_AR, COUP_FR, RECALL_FR)
     recluster(desk.store, rules, since=None, apply=True)
     rows = desk.store.conn.execute(
         "SELECT item_id, story_id, reason FROM story_items ORDER BY item_id"
@@ -352,20 +336,20 @@ def test_a_chat_that_had_a_merged_story_still_has_its_event_after_recluster(
     answers "no story"."""
     d = open_desk(tmp_path / "state", matcher, rules)
     try:
-        ar, ru = d.file(HAFTAR_AR, YEVKUROV_RU)
+        ar, ru = d.files(HAFTAR_AR, YEVKUROV_RU)
         chats = DeliveryStore(d.store.conn)
         assert chats.enqueue(
             7, None, "alert", [Part("visit", (ru.story_id,))], now=T0, not_before=T0
         )
-        (bridge,) = d.file(YEVKUROV_EN)
+        (bridge,) = d.files(YEVKUROV_EN)
         assert bridge.story_id == ar.story_id and f"merged stories {ru.story_id}" in bridge.reason
-        tobruk = d.file(*TOBRUK)
+        tobruk = d.files(*TOBRUK)
         t = tobruk[0].story_id
         assert {r.story_id for r in tobruk} == {t} != {ar.story_id}
         assert chats.undelivered(7, [ar.story_id, t]) == [t]  # chat 7 has the visit
 
         done = recluster(d.store, with_event_score(rules, 1.0), since=None, apply=True)
-        assert done.stories_after == 1 and set(d.story_of().values()) == {t}
+        assert done.stories_after == 1 and set(d.stories_by_item().values()) == {t}
         target = queries.merged_into(d.store.conn, ru.story_id)
         assert target is not None and d.store.story(target) is not None, target
         assert chats.undelivered(7, [t]) == []

@@ -10,7 +10,7 @@ written for these tests (none comes from the development set).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from core.clock import FixedClock
 from core.items import Item
 from matching.engine import Matcher
 from storage.db import open_state
-from storage.records import IngestResult
 from storage.store import Store
 from tests.event_reports import (
     CARGO_AR,
@@ -58,34 +57,7 @@ from tests.event_reports import (
     at,
     report,
 )
-
-
-@dataclass
-class Desk:
-    """A real store in a temporary state folder, fed as the live stream feeds it."""
-
-    store: Store
-    clock: FixedClock
-    matcher: Matcher
-    rules: Rules
-
-    def file(self, item: Item) -> IngestResult:
-        assert item.published is not None
-        self.clock.set(item.published)  # each report at its own time
-        return self.store.ingest(item, self.matcher.match_item(item), self.rules.entity_kinds())
-
-    def files(self, *items: Item) -> list[IngestResult]:
-        return [self.file(it) for it in items]
-
-    def story_of(self, result: IngestResult) -> int:
-        row = self.store.conn.execute(
-            "SELECT story_id FROM story_items WHERE item_id = ?", (result.item_id,)
-        ).fetchone()
-        return int(row[0])
-
-    def stories(self) -> list[int]:
-        """The stories standing on their own (not merged into another), any time."""
-        return sorted(v.id for v in self.store.stories_since(T0 - timedelta(days=30)))
+from tests.story_desk import Desk
 
 
 @pytest.fixture
