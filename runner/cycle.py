@@ -144,14 +144,11 @@ class Pipeline:
         """Save a poll's health in the next batch of writes. An admin's /pause or /resume
         (`pause_by_admin`, written at once, alone) that came while the poll was in flight,
         while this waited for its batch, or after it, stands."""
-
-        def job() -> SourceHealth:
-            saved = replace(health, paused_by_admin=self.health(health.name).paused_by_admin)
-            self.store.save_health(saved)
-            return saved
-
-        saved = await self.writes.run(job)
-        saved = replace(saved, paused_by_admin=self.health(health.name).paused_by_admin)
+        # The admin's flag is read here, on the loop, never on the writer thread: a stored
+        # source keeps its own (save_health leaves it alone), a new one is stored with it.
+        flagged = replace(health, paused_by_admin=self.health(health.name).paused_by_admin)
+        await self.writes.run(partial(self.store.save_health, flagged))
+        saved = replace(health, paused_by_admin=self.health(health.name).paused_by_admin)
         self._healths()[health.name] = saved
         return saved
 
