@@ -30,9 +30,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-## bench: every benchmark under bench/, printing its figures
+# "before" figures: start-up on the code the open issues were measured on (the end of the first
+# build); explain on the commit before its rewrite (the first build cannot read today's rules)
+BENCH_BEFORE ?= 337ae3c
+EXPLAIN_BEFORE ?= 4472b85^
+
+## bench: every benchmark under bench/, printing its figures beside targets and the figures before
 bench: $(STAMP)
-	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+	$(PY) bench/bench_startup.py --before $(BENCH_BEFORE)
+	$(PY) bench/bench_explain.py --before $(EXPLAIN_BEFORE)
+	for b in bench/bench_*.py; do \
+		case $$b in *bench_startup.py|*bench_explain.py) ;; *) $(PY) $$b || exit 1;; esac; \
+	done
 
 ## lock: re-pin dependencies (needs network to the package index)
 lock:
