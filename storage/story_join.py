@@ -17,7 +17,7 @@ from matching.result import MatchResult
 from storage import story_index, story_writes
 from storage.candidates import candidates, file_cluster_keys
 from storage.story_index import Memory, TermStats
-from stories.cluster import Features, decide
+from stories.cluster import Decision, Features, decide
 from stories.events import Choice, choose
 from stories.profile import Report, StoryProfile
 
@@ -53,17 +53,11 @@ def file_report(
     window_s = settings.window_hours * 3600
     stats, cache = memory.terms, memory.profiles
     report = Report.of(feats)
-    dup = decide(
-        feats,
-        candidates(conn, lsh, feats.ts, settings.window_hours),
-        settings.window_hours,
-        settings.similarity,
-    )
-    file_cluster_keys(conn, item_id, lsh, feats.ts)
+    dup = near_duplicate(conn, item_id, feats, lsh, settings)
     choice: Choice | None = None
     if dup is not None:
         story_id, score = dup.story_id, dup.score
-        reason = f"{dup.kind} of item {dup.item_id}: {dup.why}"
+        reason = dup.reason
         stored = story_index.profiles(conn, [story_id], cache).get(story_id)
         profile = stored.copy() if stored is not None else None
     else:
@@ -105,6 +99,25 @@ def file_report(
     story_index.save(conn, profile, cache)
     stats.count(report.lang, report.terms.keys())
     return Filed(story_id, story_is_new, reason, score, tuple(merged), grew)
+
+
+def near_duplicate(
+    conn: sqlite3.Connection,
+    item_id: int,
+    feats: Features,
+    lsh: tuple[int, ...],
+    settings: Stories,
+) -> Decision | None:
+    """The stored report `item_id` is a near-duplicate of (over its LSH candidates), or None;
+    its LSH keys are filed either way."""
+    dup = decide(
+        feats,
+        candidates(conn, lsh, feats.ts, settings.window_hours),
+        settings.window_hours,
+        settings.similarity,
+    )
+    file_cluster_keys(conn, item_id, lsh, feats.ts)
+    return dup
 
 
 def rarest(stats: TermStats, r: Report, count: int = RARE_KEYS) -> tuple[str, ...]:

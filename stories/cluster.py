@@ -162,6 +162,11 @@ class Decision:
     score: float
     why: str
 
+    @property
+    def reason(self) -> str:
+        """What `bot.py story` says of a report that joined so."""
+        return f"{self.kind} of item {self.item_id}: {self.why}"
+
 
 def build_features(
     item: Item,

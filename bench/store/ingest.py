@@ -21,12 +21,9 @@ from core.clock import FixedClock
 from core.items import Item
 from matching.result import MatchResult
 from storage import story_index, story_writes
-from storage.candidates import candidates as lsh_candidates
-from storage.candidates import file_cluster_keys
 from storage.store import Store
 from storage.story_index import TermStats
-from storage.story_join import Filed
-from stories.cluster import decide
+from storage.story_join import Filed, near_duplicate
 
 # -- the join decision, measured apart ----------------------------------------------------------
 
@@ -165,19 +162,12 @@ def near_duplicates_only(
     """Filing as the store did before event clustering: the near-duplicate decision over the
     LSH candidates, else a story of its own (no story candidates, scoring, profile or terms)."""
     del stats, within
-    dup = decide(
-        feats,
-        lsh_candidates(conn, lsh, feats.ts, settings.window_hours),
-        settings.window_hours,
-        settings.similarity,
-    )
-    file_cluster_keys(conn, item_id, lsh, feats.ts)
+    dup = near_duplicate(conn, item_id, feats, lsh, settings)
     if dup is None:
         story_id = story_writes.new_story(conn, item_id, item, match, now_s)
         return Filed(story_id, True, "new story", None)
     grew = story_writes.join_story(conn, dup.story_id, item, match, now_s)
-    reason = f"{dup.kind} of item {dup.item_id}: {dup.why}"
-    return Filed(dup.story_id, False, reason, dup.score, (), grew)
+    return Filed(dup.story_id, False, dup.reason, dup.score, (), grew)
 
 
 def timed_ingest(
