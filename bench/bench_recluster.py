@@ -19,10 +19,8 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.store.fill import fill
+from bench.store.fill import fill, state_folder
 from bench.store.generator import Generator
 from bench.store.ingest import Probe
 from bench.store.vocab import END
@@ -111,8 +109,7 @@ def main() -> int:
 
     rules = load_rules(args.rules)
     check_matcher(rules, args.check)
-    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_recluster_"))
-    try:
+    with state_folder(args.keep, "bench_recluster_") as folder:
         store = Store(open_state(str(folder)), FixedClock(END), rules.stories)
         gen = Generator(extra_entities=False)
         print(f"filling {args.items:,} items over {args.days:g} days (bulk path) ...", flush=True)
@@ -143,9 +140,6 @@ def main() -> int:
         after = store.conn.execute("SELECT count(DISTINCT story_id) FROM story_items").fetchone()[0]
         print(f"stories in the store after: {after:,}")
         store.close()
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -57,7 +57,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.store.cycle import first_cycles
-from bench.store.fill import fill, replay
+from bench.store.fill import fill, replay, state_folder
 from bench.store.generator import Generator
 from bench.store.ingest import Probe, compare, print_ingest, profile, timed_ingest
 from bench.store.vocab import DAYS, END, POLL
@@ -112,8 +112,7 @@ def main() -> int:
     parser.add_argument("--cycle-only", action="store_true", help="stop after the cycles")
     args = parser.parse_args()
 
-    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_store_"))
-    try:
+    with state_folder(args.keep, "bench_store_") as folder:
         clock = FixedClock(END)
         gen = Generator()
         if args.reuse:
@@ -217,9 +216,6 @@ def main() -> int:
             f" ({size / args.items:.0f} bytes an item); {n:,} items after ingest and prune"
         )
         store.close()
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

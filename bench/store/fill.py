@@ -1,15 +1,20 @@
-"""Filling the store bench's database through the bulk path, and replaying the generator
-for a database copied from a snapshot."""
+"""Filling the store bench's database through the bulk path, replaying the generator for a
+database copied from a snapshot, and the folder a bench's database lives in."""
 
 from __future__ import annotations
 
 import json
 import math
 import random
+import shutil
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from bench.store.generator import Generated, Generator, match_for
@@ -242,3 +247,15 @@ def replay(gen: Generator, n_items: int, days: float = DAYS) -> dict[int, Genera
         if when >= recent_from:
             recent[i] = g
     return recent
+
+
+@contextmanager
+def state_folder(keep: str | None, prefix: str) -> Iterator[Path]:
+    """The folder a bench builds its database in: `keep` (--keep DIR, left in place), else a
+    temporary one, removed at the end however the bench ends."""
+    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
