@@ -7,21 +7,26 @@ import sqlite3
 from core.health import SourceHealth
 from storage.records import iso_or_none, parse_iso
 
+# the columns of a source's row, in the order save_health writes and load_health reads them
+_COLUMNS = (
+    "name", "last_attempt", "last_success", "status", "items_seen", "failures", "error_count",
+    "last_error", "next_check", "paused", "etag", "last_modified", "held", "degraded",
+)  # fmt: skip
+# a stored source keeps its admin's pause (`held`): save_paused_by_admin alone writes it
+_SAVE = (
+    f"INSERT INTO sources({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    " ON CONFLICT(name) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("name", "held"))
+)
+_LOAD = f"SELECT {', '.join(_COLUMNS)} FROM sources ORDER BY name"
+
 
 def save_health(conn: sqlite3.Connection, h: SourceHealth) -> None:
     """Write the health row of source `h.name`. An admin's pause (`held`) is taken from `h`
     only for a source not yet stored: after that `save_paused_by_admin` alone writes it, so a
     poll's health written after an admin's /pause or /resume never undoes it."""
     conn.execute(
-        "INSERT INTO sources(name, last_attempt, last_success, status,"
-        " items_seen, failures, error_count, last_error, next_check, paused, etag,"
-        " last_modified, held, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(name) DO UPDATE SET last_attempt = excluded.last_attempt,"
-        " last_success = excluded.last_success, status = excluded.status,"
-        " items_seen = excluded.items_seen, failures = excluded.failures,"
-        " error_count = excluded.error_count, last_error = excluded.last_error,"
-        " next_check = excluded.next_check, paused = excluded.paused, etag = excluded.etag,"
-        " last_modified = excluded.last_modified, degraded = excluded.degraded",
+        _SAVE,
         (
             h.name,
             iso_or_none(h.last_attempt),
@@ -51,11 +56,7 @@ def save_paused_by_admin(conn: sqlite3.Connection, name: str, paused: bool) -> N
 
 
 def load_health(conn: sqlite3.Connection) -> dict[str, SourceHealth]:
-    rows = conn.execute(
-        "SELECT name, last_attempt, last_success, status, items_seen, failures, error_count,"
-        " last_error, next_check, paused, etag, last_modified, held, degraded"
-        " FROM sources ORDER BY name"
-    ).fetchall()
+    rows = conn.execute(_LOAD).fetchall()
     return {
         r[0]: SourceHealth(
             name=r[0],
