@@ -40,7 +40,12 @@ def load_rules(path: str | Path) -> Rules:
         raise RulesError([RulesIssue(name, 1, 1, "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError([RulesIssue(name, 1, 1, f"cannot read the file: {exc}")]) from None
-    return parse_rules(text, name, exists=lambda p: Path(p).expanduser().exists())
+    return parse_rules(text, name, exists=file_exists)
+
+
+def file_exists(path: str) -> bool:
+    """Whether a `file` source's path is there (`~` expanded), as loading rules checks it."""
+    return Path(path).expanduser().exists()
 
 
 def parse_rules(

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from config import Rules, parse_rules
+from config import Rules, file_exists, parse_rules
 from core.errors import RulesError, RulesIssue
 from core.log import event
 from ops.metrics import Metrics
@@ -170,10 +170,11 @@ def _digest(data: bytes | None) -> str:
 
 
 def _parse(data: bytes, name: str) -> Rules:
-    """The loader's own validation (config.parse_rules, what load_rules runs) on one snapshot of
-    the bytes, so the rules validated are exactly the content hashed."""
+    """The loader's own validation (config.parse_rules with the same check of file sources'
+    paths as load_rules) on one snapshot of the bytes, so the rules validated are exactly the
+    content hashed."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RulesError([RulesIssue(name, 1, 1, f"cannot read the file: {exc}")]) from None
-    return parse_rules(text, name)
+    return parse_rules(text, name, exists=file_exists)
