@@ -42,6 +42,7 @@ import io
 import multiprocessing as mp
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -64,6 +65,8 @@ from bench.watchers_measure import (  # noqa: E402
     db_bytes,
     peak_rss_mb,
     print_cycle,
+    table_bytes,
+    window_bytes,
     worker_pids,
 )
 from config import load_rules  # noqa: E402
@@ -106,7 +109,7 @@ async def pipeline_run(
     rules = load_rules(ROOT / "rules.yaml")
     fetch = replace(rules.fetch, parse_workers=workers)
     rules = replace(rules, sources=tuple(bench_sources(urls)), fetch=fetch)
-    folder = tempfile.mkdtemp(prefix="bench-watchers-")
+    folder = tempfile.mkdtemp(prefix="bench-watchers-")  # removed in `finally` below
     db = connect(Path(folder) / "state.db")
     migrate(db)
     clock = SystemClock()
@@ -164,6 +167,8 @@ async def pipeline_run(
                         writes=pipeline.writes.jobs - jobs0,
                         longest_batch=pipeline.writes.longest_s,
                         db_growth=db_bytes(db) - size0,
+                        tables=table_bytes(db) if round_ == 0 else {},
+                        window=window_bytes(db) if round_ == 0 else 0,
                     )
                 )
             peaks = [peak_rss_mb()] + [peak_rss_mb(pid) for pid in worker_pids(pool)]
@@ -171,6 +176,7 @@ async def pipeline_run(
         if pool is not None:
             pool.shutdown()
         store.close()
+        shutil.rmtree(folder, ignore_errors=True)
     return figures, peaks, report
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.parsepool import ParsePool
+from storage.retention import WINDOW_TABLES
 
 
 def cpu_s(pid: int) -> float:
@@ -77,6 +78,8 @@ class Figures:
     writes: int = 0  # writes (a poll's reports, a poll's health) in them
     longest_batch: float = 0.0  # seconds the longest of them took on the writer thread
     db_growth: int = 0  # bytes the state database grew by in this cycle
+    tables: dict[str, int] = field(default_factory=dict)  # bytes per table and index, after
+    window: int = 0  # of the database after the cycle, bytes kept only in the window
 
 
 class Meter:
@@ -109,6 +112,31 @@ def db_bytes(db: Any) -> int:
     return int(count * db.execute("PRAGMA page_size").fetchone()[0])
 
 
+def table_bytes(db: Any) -> dict[str, int]:
+    """Bytes of pages each table and index holds (SQLite's dbstat), the largest first."""
+    rows = db.execute(
+        "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+    ).fetchall()
+    return {str(name): int(size) for name, size in rows}
+
+
+def window_bytes(db: Any) -> int:
+    """Bytes only the clustering window keeps (storage.retention clears them after it): the
+    window's tables with their indexes, and the items' clustering features."""
+    tables = set(WINDOW_TABLES)
+    names = tables | {
+        name
+        for name, table in db.execute("SELECT name, tbl_name FROM sqlite_schema")
+        if table in tables
+    }
+    marks = ",".join("?" * len(names))
+    (pages,) = db.execute(
+        f"SELECT coalesce(SUM(pgsize), 0) FROM dbstat WHERE name IN ({marks})", sorted(names)
+    ).fetchone()
+    (features,) = db.execute("SELECT coalesce(SUM(length(features)), 0) FROM items").fetchone()
+    return int(pages) + int(features)
+
+
 def print_cycle(name: str, f: Figures, target: float) -> None:
     print(
         f"  {name:<11}: {f.wall:6.2f} s  (target < {target:g} s)  ok={f.ok} items={f.items} "
@@ -139,4 +167,16 @@ def print_cycle(name: str, f: Figures, target: float) -> None:
         print(
             f"   database grew {f.db_growth / 1e6:.1f} MB: {f.db_growth / f.new_items / 1000:.2f}"
             " KB a new report (target <= 3 KB; 13 KB in issue 16's 300-feed run)"
+        )
+    if f.tables and f.new_items:
+        top = list(f.tables.items())[:10]
+        print(
+            "   of which, bytes a new report: "
+            + ", ".join(f"{name} {size / f.new_items:.0f}" for name, size in top)
+        )
+        kept = (f.db_growth - f.window) / f.new_items / 1000
+        print(
+            f"   kept past the clustering window: {kept:.2f} KB a new report (target <= 3 KB);"
+            f" {f.window / f.new_items / 1000:.2f} KB clustering index and features,"
+            " cleared after it"
         )

@@ -9,6 +9,10 @@ from typing import Any
 from storage.records import epoch, iso
 
 FEATURE_BAND_DAYS = 7
+# The clustering index: rows older than twice the window go, by the time (POSIX seconds) in
+# the column named (a story whose latest member is that old can receive no more members).
+# With items.features, what a report costs only while it is in the window.
+WINDOW_TABLES = {"cluster_keys": "ts", "story_keys": "ts", "story_profiles": "last_ts"}
 
 
 def prune(
@@ -27,10 +31,8 @@ def prune(
         (cutoff,),
     )
     deleted = conn.execute("DELETE FROM items WHERE last_seen < ?", (cutoff,)).rowcount
-    conn.execute("DELETE FROM cluster_keys WHERE ts < ?", (window_floor,))
-    # A story whose latest member is older than twice the window can receive no more members.
-    conn.execute("DELETE FROM story_keys WHERE ts < ?", (window_floor,))
-    conn.execute("DELETE FROM story_profiles WHERE last_ts < ?", (window_floor,))
+    for table, column in WINDOW_TABLES.items():
+        conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (window_floor,))
     # Clustering features are only read while an item is in the window: clear them after it
     # (a band of FEATURE_BAND_DAYS, so that a prune at least that often reaches every item).
     floor_iso = iso(datetime.fromtimestamp(window_floor, UTC))
