@@ -121,8 +121,8 @@ def table_bytes(db: Any) -> dict[str, int]:
 
 
 def window_bytes(db: Any) -> int:
-    """Bytes only the clustering window keeps (storage.retention clears them after it): the
-    window's tables with their indexes, and the items' clustering features."""
+    """Bytes only the clustering window keeps (storage.retention deletes its rows after it):
+    the window's tables with their indexes."""
     tables = set(WINDOW_TABLES)
     names = tables | {
         name
@@ -133,8 +133,7 @@ def window_bytes(db: Any) -> int:
     (pages,) = db.execute(
         f"SELECT coalesce(SUM(pgsize), 0) FROM dbstat WHERE name IN ({marks})", sorted(names)
     ).fetchone()
-    (features,) = db.execute("SELECT coalesce(SUM(length(features)), 0) FROM items").fetchone()
-    return int(pages) + int(features)
+    return int(pages)
 
 
 def print_cycle(name: str, f: Figures, target: float) -> None:
@@ -178,5 +177,5 @@ def print_cycle(name: str, f: Figures, target: float) -> None:
         print(
             f"   kept past the clustering window: {kept:.2f} KB a new report (target <= 3 KB);"
             f" {f.window / f.new_items / 1000:.2f} KB clustering index and features,"
-            " cleared after it"
+            " deleted after it"
         )

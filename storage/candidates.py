@@ -48,8 +48,8 @@ def candidates(
     return [
         Features.from_json(iid, sid, text)
         for iid, sid, text in conn.execute(
-            "SELECT i.id, si.story_id, i.features FROM items i"
-            f" JOIN story_items si ON si.item_id = i.id WHERE i.id IN ({marks})",
+            "SELECT f.item_id, si.story_id, f.features FROM item_features f"
+            f" JOIN story_items si ON si.item_id = f.item_id WHERE f.item_id IN ({marks})",
             ids,
         )
     ]

@@ -117,6 +117,15 @@ def _file_keys(
     )
 
 
+def _write_features(conn: sqlite3.Connection, item_id: int, r: ReportRows, now: datetime) -> None:
+    """The item's clustering features, kept while it is in the window (storage.retention)."""
+    conn.execute(
+        "INSERT INTO item_features(item_id, ts, features) VALUES (?, ?, ?)"
+        " ON CONFLICT(item_id) DO UPDATE SET features = excluded.features",
+        (item_id, int(epoch(now)), r.features),
+    )
+
+
 def _write_match(
     conn: sqlite3.Connection, item_id: int, r: ReportRows, match: MatchResult, again: bool
 ) -> None:
@@ -152,6 +161,7 @@ def _insert_new(
     item_id = cur.lastrowid
     assert item_id is not None  # an INSERT always sets it
     _file_keys(conn, item_id, ident.keys, now)
+    _write_features(conn, item_id, r, now)
     _write_match(conn, item_id, r, match, again=False)
     filed = file_report(conn, item_id, item, match, r.feats, r.lsh, settings, memory, within, now_s)
     conn.execute(
@@ -182,8 +192,9 @@ def _seen_again(
     Returns (updated, story id, topics new to the story)."""
     now_s = iso(now)
     row = conn.execute(
-        "SELECT i.content_hash, i.features, si.story_id, s.rep_item_id FROM items i"
-        " JOIN story_items si ON si.item_id = i.id JOIN stories s ON s.id = si.story_id"
+        "SELECT i.content_hash, coalesce(f.features, '{}'), si.story_id, s.rep_item_id"
+        " FROM items i JOIN story_items si ON si.item_id = i.id"
+        " JOIN stories s ON s.id = si.story_id LEFT JOIN item_features f ON f.item_id = i.id"
         " WHERE i.id = ?",
         (item_id,),
     ).fetchone()
@@ -197,6 +208,7 @@ def _seen_again(
     old = Features.from_json(item_id, story_id, old_features)
     r = rows(item, match, entity_kinds, old.ts)  # the time it was first filed under stays
     conn.execute(_UPDATE_ITEM, (*r.content, now_s, now_s, item_id))
+    _write_features(conn, item_id, r, now)
     _write_match(conn, item_id, r, match, again=True)
     # Re-file the near-duplicate keys under the new text (the story's profile keeps what
     # the report first said).

@@ -52,8 +52,9 @@ class ReportRows:
     """What the store writes for a new or changed report."""
 
     feats: Features  # clustering features
+    features: str  # their JSON, as item_features keeps them
     lsh: tuple[int, ...]  # LSH band keys
-    content: tuple[str, str, str, str, str | None, str, str, str, str]  # CONTENT_COLUMNS values
+    content: tuple[str, str, str, str, str | None, str, str, str]  # CONTENT_COLUMNS values
     fts_body: str  # the normalised body for the full-text index
 
 
@@ -91,8 +92,9 @@ def rows(item: Item, match: MatchResult, entity_kinds: Mapping[str, str], ts: fl
     feats = build_features(item, match, entity_kinds, ts)
     return ReportRows(
         feats=feats,
+        features=feats.to_json(),
         lsh=tuple(lsh_keys(feats)),
-        content=content_values(item, match, feats),
+        content=content_values(item, match),
         fts_body=normalize(item.text or item.summary),
     )
 

@@ -79,7 +79,8 @@ def _rebuild(conn: sqlite3.Connection, story_id: int) -> None:
     """The story's row, topics, profile and keys, from its members."""
     rows = conn.execute(
         "SELECT i.id, i.title, i.url, i.source, i.lang, i.published, i.first_seen, i.last_seen,"
-        " i.entities, i.features FROM story_items si JOIN items i ON i.id = si.item_id"
+        " i.entities, coalesce(f.features, '{}') FROM story_items si"
+        " JOIN items i ON i.id = si.item_id LEFT JOIN item_features f ON f.item_id = i.id"
         " WHERE si.story_id = ? ORDER BY i.first_seen, i.id",
         (story_id,),
     ).fetchall()

@@ -39,9 +39,9 @@ def refile_cluster_keys(conn: sqlite3.Connection, now: datetime, window_hours: f
     conn.execute("DELETE FROM cluster_keys")
     since = iso(now - timedelta(hours=2 * window_hours))
     rows = conn.execute(
-        "SELECT i.id, si.story_id, i.features FROM items i"
-        " JOIN story_items si ON si.item_id = i.id"
-        " WHERE i.first_seen >= ? AND i.features != '{}'",
+        "SELECT i.id, si.story_id, f.features FROM items i"
+        " JOIN item_features f ON f.item_id = i.id JOIN story_items si ON si.item_id = i.id"
+        " WHERE i.first_seen >= ?",
         (since,),
     ).fetchall()
     count = 0
@@ -62,9 +62,9 @@ def build_story_profiles(conn: sqlite3.Connection, now: datetime, window_hours: 
     built: dict[int, StoryProfile] = {}
     stats = story_index.TermStats(conn)
     for item_id, story_id, text in conn.execute(
-        "SELECT i.id, si.story_id, i.features FROM items i"
-        " JOIN story_items si ON si.item_id = i.id"
-        " WHERE i.first_seen >= ? AND i.features != '{}' ORDER BY i.id",
+        "SELECT i.id, si.story_id, f.features FROM items i"
+        " JOIN item_features f ON f.item_id = i.id JOIN story_items si ON si.item_id = i.id"
+        " WHERE i.first_seen >= ? ORDER BY i.id",
         (since,),
     ).fetchall():
         report = Report.of(Features.from_json(item_id, story_id, text))

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.records import epoch, iso
 
-FEATURE_BAND_DAYS = 7
-# The clustering index: rows older than twice the window go, by the time (POSIX seconds) in
-# the column named (a story whose latest member is that old can receive no more members).
-# With items.features, what a report costs only while it is in the window.
-WINDOW_TABLES = {"cluster_keys": "ts", "story_keys": "ts", "story_profiles": "last_ts"}
+# What a report costs only while it is in the clustering window: the clustering index and the
+# reports' features. Rows older than twice the window go, by the time (POSIX seconds) in the
+# column named (a story whose latest member is that old can receive no more members).
+WINDOW_TABLES = {
+    "cluster_keys": "ts",
+    "story_keys": "ts",
+    "story_profiles": "last_ts",
+    "item_features": "ts",
+}
 
 
 def prune(
@@ -33,15 +37,6 @@ def prune(
     deleted = conn.execute("DELETE FROM items WHERE last_seen < ?", (cutoff,)).rowcount
     for table, column in WINDOW_TABLES.items():
         conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (window_floor,))
-    # Clustering features are only read while an item is in the window: clear them after it
-    # (a band of FEATURE_BAND_DAYS, so that a prune at least that often reaches every item).
-    floor_iso = iso(datetime.fromtimestamp(window_floor, UTC))
-    band_iso = iso(datetime.fromtimestamp(window_floor, UTC) - timedelta(days=FEATURE_BAND_DAYS))
-    conn.execute(
-        "UPDATE items SET features = '{}' WHERE first_seen >= ? AND first_seen < ?"
-        " AND features != '{}'",
-        (band_iso, floor_iso),
-    )
     conn.execute(
         "UPDATE stories SET rep_item_id = NULL WHERE rep_item_id IS NOT NULL"
         " AND rep_item_id NOT IN (SELECT id FROM items)"

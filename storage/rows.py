@@ -99,13 +99,13 @@ def new_story_view(story_id: int, item: Item, match: MatchResult, now: datetime)
 
 # The item columns a report's content sets, in the order `content_values` gives them.
 CONTENT_COLUMNS = (
-    "title", "summary", "text", "lang", "published", "content_hash", "entities", "features", "extra"
+    "title", "summary", "text", "lang", "published", "content_hash", "entities", "extra"
 )  # fmt: skip
 
 
 def content_values(
-    item: Item, match: MatchResult, feats: Features
-) -> tuple[str, str, str, str, str | None, str, str, str, str]:
+    item: Item, match: MatchResult
+) -> tuple[str, str, str, str, str | None, str, str, str]:
     """The values of CONTENT_COLUMNS for `item`: what an insert and an update both write."""
     return (
         item.title,
@@ -115,7 +115,6 @@ def content_values(
         iso_or_none(item.published),
         content_hash(item),
         json.dumps(list(match.entities)),
-        feats.to_json(),
         json.dumps(item.extra, ensure_ascii=False),
     )
 

@@ -69,7 +69,8 @@ def stored(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     q = store.conn.execute
     return {
         "items": q(
-            "SELECT url, title, lang, content_hash, entities, features FROM items ORDER BY url"
+            "SELECT url, title, lang, content_hash, entities, features FROM items"
+            " JOIN item_features ON item_id = id ORDER BY url"
         ).fetchall(),
         "matches": q(
             "SELECT i.url, m.topic, m.matched, m.score, m.explanation FROM matches m"
@@ -219,7 +220,8 @@ def test_rows_made_from_another_text_are_not_stored(rules: Rules, tmp_path: Path
     stale = Prepared(identify(item), rows_at(older, matcher.match_item(older), kinds, NOW))
     result = store.ingest(item, matcher.match_item(item), kinds, stale)
     title, features = store.conn.execute(
-        "SELECT title, features FROM items WHERE id = ?", (result.item_id,)
+        "SELECT title, features FROM items JOIN item_features ON item_id = id WHERE id = ?",
+        (result.item_id,),
     ).fetchone()
     fresh = rows_at(item, matcher.match_item(item), kinds, NOW)
     assert title == item.title and features == fresh.feats.to_json()

@@ -349,11 +349,13 @@ def test_prune_drops_clustering_data_outside_the_window(store: Store, clock: Fix
     assert r_new.is_new  # the same title ten days later is a new report
     assert store.prune(clock.now(), 90) == 0
 
-    def features(item_id: int) -> str:
-        row = store.conn.execute("SELECT features FROM items WHERE id = ?", (item_id,))
-        return str(row.fetchone()[0])
+    def features(item_id: int) -> list[str]:
+        rows = store.conn.execute(
+            "SELECT features FROM item_features WHERE item_id = ?", (item_id,)
+        )
+        return [row[0] for row in rows]
 
-    assert features(r_old.item_id) == "{}" and features(r_new.item_id) != "{}"
+    assert features(r_old.item_id) == [] and features(r_new.item_id) != []
     keys = store.conn.execute("SELECT DISTINCT item_id FROM cluster_keys").fetchall()
     assert keys == [(r_new.item_id,)]
 
@@ -400,7 +402,7 @@ def test_a_clustering_index_filed_by_an_older_hash_is_refiled_on_open(
     store = Store(open_state(str(tmp_path)), clock, Stories())
     try:
         assert count(store, "store_tasks") == 0
-        (features,) = store.conn.execute("SELECT features FROM items").fetchone()
+        (features,) = store.conn.execute("SELECT features FROM item_features").fetchone()
         keys = {r[0] for r in store.conn.execute("SELECT key FROM cluster_keys")}
         assert keys == set(all_keys(Features.from_json(stored.item_id, 0, features)))
         copy = replace(first, source="Other", url="https://other.example/b", guid="b",

@@ -66,8 +66,8 @@ def fill(
     recent_from = END - timedelta(hours=40)
     conn.execute("PRAGMA cache_size=-400000")
     conn.execute("BEGIN")
-    tables = ("items", "keys", "fts", "stories", "story_items", "topics", "cluster", "matches")
-    batch: dict[str, list[tuple[object, ...]]] = {k: [] for k in (*tables, "grown")}
+    row_kinds = "items features keys fts stories story_items topics cluster matches grown"
+    batch: dict[str, list[tuple[object, ...]]] = {k: [] for k in row_kinds.split()}
     profiles: dict[int, StoryProfile] = {}
     open_stories: dict[int, _Story] = {}
     df: Counter[tuple[str, str]] = Counter()
@@ -78,9 +78,12 @@ def fill(
     def flush() -> None:
         conn.executemany(
             "INSERT INTO items(id, source, url, canonical_url, guid, title, summary, text, lang,"
-            " published, first_seen, last_seen, content_hash, entities, features, extra)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, '{}')",
+            " published, first_seen, last_seen, content_hash, entities, extra)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '{}')",
             batch["items"],
+        )
+        conn.executemany(
+            "INSERT INTO item_features(item_id, ts, features) VALUES (?, ?, ?)", batch["features"]
         )
         conn.executemany(
             "INSERT OR IGNORE INTO item_keys(key, item_id, kind, ts) VALUES (?, ?, ?, ?)",
@@ -127,11 +130,10 @@ def fill(
         tsi = int(when.timestamp())
         title_n, body_n = normalize(item.title), normalize(item.summary)
         story = g.event.story if g.event is not None else i
-        feats = "{}"
         if when >= index_from:
             m = match_for(g)
             f = build_features(item, m, gen.kinds, when.timestamp(), i, story)
-            feats = f.to_json()
+            batch["features"].append((i, tsi, f.to_json()))
             batch["cluster"] += [(k, i, tsi) for k in lsh_keys(f)]
             report = Report.of(f)
             window.append((story, report))
@@ -160,7 +162,6 @@ def fill(
                 ts,
                 content_hash(item),
                 json.dumps(list(ents)),
-                feats,
             )
         )
         batch["keys"] += [(k, i, kind, tsi) for k, kind in identity_keys(item)]
