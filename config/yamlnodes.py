@@ -7,7 +7,6 @@ back as None; callers skip them and carry on.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -22,6 +21,8 @@ LANG_RE = re.compile(r"^[a-z]{2,3}$")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib  # only when a name is wrong: every command that loads the rules starts faster
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
