@@ -92,14 +92,19 @@ def documents(inputs: list[str]) -> Iterator[tuple[str, str, str]]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"{name}: cannot read: {exc}") from None
         if path.suffix == ".jsonl":
+            import orjson  # parses a report 3x faster than json; json has the last word
+
             for number, line in enumerate(data.splitlines(), 1):
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    where = f"{name}:{number}:{exc.colno}"
-                    raise ValueError(f"{where}: invalid JSON: {exc.msg}") from None
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:  # or what json reads and orjson does not (NaN)
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        where = f"{name}:{number}:{exc.colno}"
+                        raise ValueError(f"{where}: invalid JSON: {exc.msg}") from None
                 if not isinstance(obj, dict):
                     raise ValueError(f"{name}:{number}:1: expected a JSON object")
                 doc_id = str(obj.get("id", f"{path.name}:{number}"))

@@ -41,18 +41,16 @@ class Explainer:
         return langs
 
     @staticmethod
-    def indices(result: MatchResult) -> tuple[dict[int, int], dict[tuple[Any, ...], int]]:
-        """Where each hit of the document is in `result.hits`: by object, and by place and
-        owner for a topic's copy of an ambiguous hit it does not count."""
-        by_id = {id(h): i for i, h in enumerate(result.hits)}
-        by_place = {(h.start, h.end, h.entity, h.keyword): i for i, h in enumerate(result.hits)}
-        return by_id, by_place
-
-    @staticmethod
     def topic_hits(
-        topic: TopicResult, by_id: dict[int, int], by_place: dict[tuple[Any, ...], int]
+        topic: TopicResult, result: MatchResult, by_id: dict[int, int]
     ) -> tuple[list[int], list[int]]:
-        """(the indices of the topic's hits, those of them it leaves uncorroborated)."""
+        """(the indices in `result.hits` of the topic's hits, those of them it leaves
+        uncorroborated). `by_id` is the index of each hit of `result.hits` by its id()."""
+        try:  # most topics: every hit is one of the document's own
+            return [by_id[id(h)] for h in topic.hits], []
+        except KeyError:
+            pass
+        by_place = {(h.start, h.end, h.entity, h.keyword): i for i, h in enumerate(result.hits)}
         found: list[int] = []
         doubted: list[int] = []
         for h in topic.hits:
@@ -67,28 +65,34 @@ class Explainer:
 
     def json(self, result: MatchResult) -> dict[str, Any]:
         """The JSON shape (schema 2) of one document's result."""
-        by_id, by_place = self.indices(result)
-        hits = [
-            {
-                "term": h.term,
-                "entity": h.entity,
-                "keyword": h.keyword,
-                "langs": self.langs(h),
-                "field": h.field,
-                "word": result.word(h),
-                "words": h.end - h.start,
-                "chars": list(h.chars) if h.chars else None,
-                "matched": h.matched,
-                "snippet": h.snippet,
-                "ambiguous": h.ambiguous,
-                "counted": h.counted,
-                "why": h.why,
-            }
-            for h in result.hits
-        ]
+        by_id: dict[int, int] = {}
+        hits: list[dict[str, Any]] = []
+        cached_langs = self._langs
+        word = result.word
+        for index, h in enumerate(result.hits):
+            by_id[id(h)] = index
+            langs = cached_langs.get((h.entity or h.keyword or "", h.term))
+            chars = h.chars
+            hits.append(
+                {
+                    "term": h.term,
+                    "entity": h.entity,
+                    "keyword": h.keyword,
+                    "langs": self.langs(h) if langs is None else langs,
+                    "field": h.field,
+                    "word": word(h),
+                    "words": h.end - h.start,
+                    "chars": [chars[0], chars[1]] if chars else None,
+                    "matched": h.matched,
+                    "snippet": h.snippet,
+                    "ambiguous": h.ambiguous,
+                    "counted": h.counted,
+                    "why": h.why,
+                }
+            )
         topics = []
         for t in result.topics:
-            found, doubted = self.topic_hits(t, by_id, by_place) if t.hits else ([], [])
+            found, doubted = self.topic_hits(t, result, by_id) if t.hits else ([], [])
             weights = self._weights.get(t.id, {})
             topics.append(
                 {
@@ -123,8 +127,8 @@ class Explainer:
         lines = [f"== {result.doc_id}"]
         names = [f"{e} ({self.rules.entities[e].label('en')})" for e in result.entities]
         lines.append(f"  entities: {', '.join(names) if names else '(none)'}")
-        by_id, by_place = self.indices(result)
-        per_topic = {t.id: self.topic_hits(t, by_id, by_place) for t in result.topics if t.hits}
+        by_id = {id(h): i for i, h in enumerate(result.hits)}
+        per_topic = {t.id: self.topic_hits(t, result, by_id) for t in result.topics if t.hits}
         doubted_by: dict[int, list[str]] = {}
         for tid, (_, doubted) in per_topic.items():
             for index in doubted:
