@@ -127,17 +127,21 @@ def run_explain(args: argparse.Namespace) -> int:
         return 1
     import orjson  # 4-5x faster than json.dumps on these hit lists (bench/bench_explain.py)
 
+    from cli.explain_workers import write_all
+
     matcher = Matcher.from_rules(rules)
     explainer = Explainer(rules)
     snippets = args.json or args.verbose  # the compact text shows none
+
+    def render(doc: tuple[str, str, str]) -> bytes:
+        result = matcher.match(*doc, snippets=snippets)
+        if args.json:
+            return orjson.dumps(explainer.json(result), option=orjson.OPT_APPEND_NEWLINE)
+        return (explainer.text(result, args.verbose) + "\n").encode()
+
     out = sys.stdout.buffer
     try:
-        for doc_id, title, text in documents(args.inputs):
-            result = matcher.match(doc_id, title, text, snippets=snippets)
-            if args.json:
-                out.write(orjson.dumps(explainer.json(result), option=orjson.OPT_APPEND_NEWLINE))
-            else:
-                out.write((explainer.text(result, args.verbose) + "\n").encode())
+        write_all(render, documents(args.inputs), out)
     except ValueError as exc:
         out.flush()
         print(exc, file=sys.stderr)
