@@ -238,9 +238,9 @@ class Matcher:
                     f"{topic.near_words}"
                 )
         for ex in plan.exclude:
-            present = [key for key in ex.keys if key in found]
-            if not present:
+            if found.keys().isdisjoint(ex.keys):  # most reports: nothing of the group
                 continue
+            present = [key for key in ex.keys if key in found]
             # an anchor is strong evidence: found by its own plain spellings (or as a group),
             # not by an ambiguous one that merely had corroboration
             anchors = [
