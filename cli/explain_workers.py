@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 Document = tuple[str, str, str]  # id, title, text
-BATCH = 200  # documents a task: a few ms of work, so the order of answers costs no waiting
+BATCH = 200  # documents a task and a write: a few ms of work, so waiting in order costs little
 PARALLEL_FROM = 2_000  # documents; fewer are explained here, before a worker could start
 
-_render: Callable[[Document], bytes] | None = None  # set in this process before forking
+_render: Callable[[Document], bytes] | None = None  # set by write_all (before forking)
 
 
 def cores() -> int:
@@ -40,27 +40,28 @@ def write_all(render: Callable[[Document], bytes], docs: Iterable[Document], out
 
     source = guarded()
     first = list(itertools.islice(source, PARALLEL_FROM))
-    workers = cores()
-    if workers < 2 or len(first) < PARALLEL_FROM:
-        for doc in itertools.chain(first, source):
-            out.write(render(doc))
-    else:
-        import multiprocessing  # only for a long input: the import is a few ms
+    rest = itertools.chain(first, source)
+    # one write a batch: stdout is unbuffered under `python -u` or PYTHONUNBUFFERED
+    batches = iter(lambda: list(itertools.islice(rest, BATCH)), [])
+    _render = render  # what _batch uses, here or in the forked workers
+    try:
+        workers = cores()
+        if workers < 2 or len(first) < PARALLEL_FROM:
+            for answer in map(_batch, batches):
+                out.write(answer)
+        else:
+            import multiprocessing  # only for a long input: the import is a few ms
 
-        rest = itertools.chain(first, source)
-        batches = iter(lambda: list(itertools.islice(rest, BATCH)), [])
-        _render = render  # what the forked workers will find
-        try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for answer in pool.imap(_batch, batches):
                     out.write(answer)
-        finally:
-            _render = None
+    finally:
+        _render = None
     if stopped:
         raise stopped[0]
 
 
 def _batch(docs: list[Document]) -> bytes:
-    """In a worker: one batch's output."""
+    """One batch's output (in a worker, or here)."""
     assert _render is not None, "a worker forked before write_all set the renderer"
     return b"".join(map(_render, docs))
