@@ -16,8 +16,9 @@ SNIPPET_WORDS = 6
 
 def window(groups: Sequence[tuple[str, ...]], found: dict[str, list[int]]) -> int:
     """The smallest word span holding one hit of every group (sliding window)."""
-    points = sorted(
-        (pos, gi) for gi, group in enumerate(groups) for key in group for pos in found.get(key, ())
+    keys = found.keys()
+    points = sorted(  # each group's keys found: a set operation, not a look-up a key
+        (pos, gi) for gi, group in enumerate(groups) for key in keys & group for pos in found[key]
     )
     need = len(groups)
     counts: dict[int, int] = defaultdict(int)
