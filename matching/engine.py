@@ -18,7 +18,7 @@ from dataclasses import replace
 from config.model import Rules, Topic
 from core.items import Item
 from core.text import normalize
-from matching.compile import Compiled, Pattern, TopicPlan
+from matching.compile import Compiled, TopicPlan
 from matching.result import Hit, MatchResult, TopicResult
 from matching.spans import attach_snippets, resolve, window
 
@@ -47,9 +47,15 @@ class Matcher:
     def match(self, doc_id: str, title: str, text: str, snippets: bool = False) -> MatchResult:
         """Match one document. With `snippets`, each hit also gets where it lies in the
         original title or text (`chars`) and the original words around it (`snippet`)."""
-        title_words = normalize(title).split()
-        words = title_words + normalize(text).split()
-        raw_hits, blocks = self._scan(words, len(title_words))
+        head, body = normalize(title), normalize(text)
+        title_words = head.split()
+        n_title = len(title_words)
+        words = title_words + body.split()
+        if not words or not self.compiled.size:
+            return MatchResult(doc_id, self._nothing, ())
+        # the words joined with one space, and one either side: normalize already joins so
+        joined = f" {head} {body} " if head and body else f" {head or body} "
+        raw_hits, blocks = self._scan(joined, words, n_title)
         if not raw_hits:
             return MatchResult(doc_id, self._nothing, ())
         hits = resolve(raw_hits, blocks, self.compiled.events)
@@ -58,11 +64,11 @@ class Matcher:
             h.entity for h in hits if h.entity and h.counted and not h.ambiguous
         }
         if self.compiled.groups:
-            for group in self._groups(hits, sure, len(title_words)):
+            for group in self._groups(hits, sure, n_title):
                 hits.append(group)
                 sure.add(group.entity or "")
         if snippets:
-            attach_snippets(hits, title, text, len(title_words), len(words))
+            attach_snippets(hits, title, text, n_title, len(words))
         # each topic's hits, in the order found; a topic with none returns its fixed result
         per_topic: list[list[Hit]] = [[] for _ in self._topics]
         topics_of = self.compiled.topics_of
@@ -83,13 +89,13 @@ class Matcher:
                 if h.ambiguous and h.counted:
                     entities.add(h.entity)
         ordered = tuple(sorted((e for e in entities if e), key=self._order.__getitem__))
-        return MatchResult(doc_id, topic_results, ordered, tuple(hits), len(title_words))
+        return MatchResult(doc_id, topic_results, ordered, tuple(hits), n_title)
 
-    def _scan(self, words: list[str], n_title: int) -> tuple[list[Hit], list[tuple[str, int, int]]]:
-        """Every automaton hit as a Hit, plus the `not_in` spans (entity, start, end)."""
-        if not words or not self.compiled.size:
-            return [], []
-        joined = " " + " ".join(words) + " "
+    def _scan(
+        self, joined: str, words: list[str], n_title: int
+    ) -> tuple[list[Hit], list[tuple[str, int, int]]]:
+        """Every automaton hit in `joined` (the `words` with one space between and either side)
+        as a Hit, plus the `not_in` spans (entity, start, end)."""
         hits: list[Hit] = []
         blocks: list[tuple[str, int, int]] = []
         # The same thing found twice at one place (two spellings of one entity starting at one
@@ -99,28 +105,28 @@ class Matcher:
         count = joined.count
         for end, (length, patterns) in self.compiled.automaton.iter(joined):
             first = count(" ", 0, end - length + 1)  # words before the key's space
-            pattern: Pattern
-            for pattern in patterns:
-                last = first + pattern.words
-                if pattern.role == "block":
-                    blocks.append((pattern.owner, first, last))
+            field = "title" if first < n_title else "text"
+            for role, owner, _, spelling, lang, span, _, entity, keyword, hit_owner in patterns:
+                last = first + span
+                if role == "block":
+                    blocks.append((owner, first, last))
                     continue
-                ambiguous = pattern.role == "ambiguous"
-                ident = (pattern.hit_owner, first)
+                ambiguous = role == "ambiguous"
+                ident = (hit_owner, first)
                 index = at.get(ident)
                 if index is not None:
                     old = hits[index]
                     if last < old.end or (last == old.end and (ambiguous or not old.ambiguous)):
                         continue
                 hit = Hit(
-                    pattern.spelling,
-                    pattern.entity,
-                    pattern.keyword,
-                    pattern.lang,
+                    spelling,
+                    entity,
+                    keyword,
+                    lang,
                     first,
                     last,
-                    "title" if first < n_title else "text",
-                    words[first] if last == first + 1 else " ".join(words[first:last]),
+                    field,
+                    words[first] if span == 1 else " ".join(words[first:last]),
                     "",
                     ambiguous,
                 )
@@ -184,7 +190,8 @@ class Matcher:
     ) -> TopicResult:
         """The verdict on `topic`, from `candidates`: the hits of its terms and groups."""
         topic_hits: list[Hit] = []
-        found: dict[str, list[int]] = {}
+        found: dict[str, list[int]] = {}  # by term key, the words where it was found
+        key_of = plan.key_of
         for hit in candidates:
             owner = hit.entity or hit.keyword or ""
             if (
@@ -200,13 +207,22 @@ class Matcher:
                 hit = copy
             topic_hits.append(hit)
             if hit.counted:
-                found.setdefault(plan.key_of[owner], []).append(hit.start)
+                key = key_of[owner]
+                starts = found.get(key)
+                if starts is None:
+                    found[key] = [hit.start]
+                else:
+                    starts.append(hit.start)
         if not found:  # nothing of the topic: the reasons are always the same
             return TopicResult(
                 topic.id, False, 0.0, topic.threshold, tuple(topic_hits), plan.nothing
             )
-        scored = [key for key in plan.weights if key in found]
-        score = sum(plan.weights[key] for key in scored)
+        # the terms found that score, in the topic's order (so the sum is always the same)
+        weights = plan.weights
+        scored = [key for key in found if key in weights]
+        if len(scored) > 1:
+            scored.sort(key=plan.rank.__getitem__)
+        score = sum([weights[key] for key in scored])
         reasons: list[str] = []
         notes: list[str] = []
         if score < topic.threshold:
@@ -222,9 +238,9 @@ class Matcher:
                     f"{topic.near_words}"
                 )
         for ex in plan.exclude:
-            present = [key for key in ex.keys if key in found]
-            if not present:
+            if found.keys().isdisjoint(ex.keys):  # most reports: nothing of the group
                 continue
+            present = [key for key in ex.keys if key in found]
             # an anchor is strong evidence: found by its own plain spellings (or as a group),
             # not by an ambiguous one that merely had corroboration
             anchors = [

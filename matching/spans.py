@@ -16,8 +16,9 @@ SNIPPET_WORDS = 6
 
 def window(groups: Sequence[tuple[str, ...]], found: dict[str, list[int]]) -> int:
     """The smallest word span holding one hit of every group (sliding window)."""
-    points = sorted(
-        (pos, gi) for gi, group in enumerate(groups) for key in group for pos in found.get(key, ())
+    keys = found.keys()
+    points = sorted(  # each group's keys found: a set operation, not a look-up a key
+        (pos, gi) for gi, group in enumerate(groups) for key in keys & group for pos in found[key]
     )
     need = len(groups)
     counts: dict[int, int] = defaultdict(int)
@@ -89,23 +90,31 @@ def attach_snippets(hits: list[Hit], title: str, text: str, n_title: int, n_word
     spans: dict[bool, list[Span]] = {}
     for hit in hits:
         in_title = hit.field == "title"
-        raw, skip, count = (title, 0, n_title) if in_title else (text, n_title, n_words - n_title)
+        if in_title:
+            raw, skip, count = title, 0, n_title
+        else:
+            raw, skip, count = text, n_title, n_words - n_title
         places = spans.get(in_title)
         if places is None:
             places = spans[in_title] = word_spans(raw, count)
         first = hit.start - skip
         if not 0 <= first < count:
             continue
-        last = min(hit.end - skip, count) - 1
+        last = hit.end - skip
+        last = (last if last < count else count) - 1
         lo = first - SNIPPET_WORDS if first > SNIPPET_WORDS else 0
-        hi = min(last + SNIPPET_WORDS, count - 1)
+        hi = last + SNIPPET_WORDS
+        cut = hi < count - 1  # words after the snippet
+        if not cut:
+            hi = count - 1
         hit.chars = (places[first][0], places[last][1])
         cut_from, cut_to = places[lo][0], places[hi][1]
         while cut_from and not raw[cut_from - 1].isspace():  # whole pieces: "(Wagner)"
             cut_from -= 1
-        while cut_to < len(raw) and not raw[cut_to].isspace():
+        end = len(raw)
+        while cut_to < end and not raw[cut_to].isspace():
             cut_to += 1
         words = " ".join(raw[cut_from:cut_to].split())
-        hit.snippet = f"… {words}" if lo else words
-        if hi < count - 1:
-            hit.snippet += " …"
+        if lo:
+            words = f"… {words}"
+        hit.snippet = f"{words} …" if cut else words
