@@ -27,7 +27,7 @@ TARGET_S = 0.15
 # What each command's handler imports before it starts its work (see cli/).
 COMMANDS = {
     "check": ["config"],
-    "explain": ["config", "matching.engine", "matching.explain", "orjson"],
+    "explain": ["config", "matching.engine", "matching.explain", "orjson", "cli.explain_workers"],
     "search": ["storage.queries"],
     "sources": ["config", "core.health", "storage.health", "storage.queries"],
     "export": ["storage.exports", "storage.queries", "csv"],

@@ -9,20 +9,16 @@ explained in this process: starting workers would cost more than it saves.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
+
+from core.cpus import available_cpus
 
 Document = tuple[str, str, str]  # id, title, text
 BATCH = 200  # documents a task and a write: a few ms of work, so waiting in order costs little
 PARALLEL_FROM = 2_000  # documents; fewer are explained here, before a worker could start
 
 _render: Callable[[Document], bytes] | None = None  # set by write_all (before forking)
-
-
-def cores() -> int:
-    """The cores this process may use (its CPU affinity)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def write_all(render: Callable[[Document], bytes], docs: Iterable[Document], out: BinaryIO) -> None:
@@ -45,7 +41,7 @@ def write_all(render: Callable[[Document], bytes], docs: Iterable[Document], out
     batches = iter(lambda: list(itertools.islice(rest, BATCH)), [])
     _render = render  # what _batch uses, here or in the forked workers
     try:
-        workers = cores()
+        workers = available_cpus()
         if workers < 2 or len(first) < PARALLEL_FROM:
             for answer in map(_batch, batches):
                 out.write(answer)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
-import math
 import multiprocessing
 import os
 import signal
@@ -32,11 +31,11 @@ from contextlib import suppress
 from dataclasses import replace
 from functools import partial
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from config.model import Fetch, Rules, Source
 from core import gc_tuning
+from core.cpus import available_cpus
 from core.errors import ParseError
 from core.log import event
 from runner import prework
@@ -50,20 +49,6 @@ THREADS_FOR_S = 600.0  # ... send parsing to threads for this long
 RESULT_PIPE_BYTES = 1 << 20  # about ten polls' answers (Linux's default limit for a pipe)
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-def available_cpus() -> int:
-    """The cores this process may use: its CPU affinity, and a cgroup v2 quota when one is set
-    (a container started with `--cpus=1` sees every core of the host in its affinity)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cpus = cpus or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max" and int(period) > 0:
-            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass  # no cgroup v2 quota here
-    return cpus
 
 
 def parse_workers(fetch: Fetch, cpus: int | None = None) -> int:

@@ -32,7 +32,7 @@ def test_workers_write_in_order_what_this_process_would(
     write_all(render, docs(n), here)
     monkeypatch.setattr(explain_workers, "PARALLEL_FROM", 4)
     monkeypatch.setattr(explain_workers, "BATCH", 3)
-    monkeypatch.setattr(explain_workers, "cores", lambda: 2)
+    monkeypatch.setattr(explain_workers, "available_cpus", lambda: 2)
     forked = io.BytesIO()
     write_all(render, docs(n), forked)
     assert forked.getvalue() == here.getvalue()
@@ -45,7 +45,7 @@ def test_a_broken_document_is_raised_after_those_before_it(
 ) -> None:
     monkeypatch.setattr(explain_workers, "PARALLEL_FROM", parallel_from)
     monkeypatch.setattr(explain_workers, "BATCH", 3)
-    monkeypatch.setattr(explain_workers, "cores", lambda: 2)
+    monkeypatch.setattr(explain_workers, "available_cpus", lambda: 2)
     out = io.BytesIO()
     with pytest.raises(ValueError, match=r"reports\.jsonl:21:1"):
         write_all(render, docs(30, broken_at=20), out)
