@@ -17,6 +17,7 @@ from stories.profile import Report, StoryProfile, report_keys
 PER_KEY = 200  # the most recent stories read per key (a hub such as e:russia files thousands)
 MAX_STORIES = 20  # candidate stories scored per report, those sharing most keys first
 MAX_CACHED = 200_000  # word stems a language's frequencies keep in memory
+MAX_BAGS = 20_000  # stories' stem bags TermStats.load_bags remembers as loaded, a language
 
 
 def idf(docs: int, df: int) -> float:
@@ -38,6 +39,7 @@ class TermStats:
         self._idf: dict[str, dict[str, float]] = {}
         self._idf_at: dict[str, int] = {}  # the report count the kept inverse frequencies used
         self._memo: dict[str, dict[str, int]] = {}  # lang -> stem -> its key in term_df
+        self._bags: dict[str, dict[int, Collection[str]]] = {}  # lang -> bags loaded, by id
         self.resets = 0  # times kept inverse frequencies were dropped but by `count`
 
     def load(self, lang: str, stems: Iterable[str]) -> None:
@@ -46,6 +48,7 @@ class TermStats:
         if len(known) > MAX_CACHED:
             known.clear()
             self._idf.pop(lang, None)
+            self._bags.pop(lang, None)
             self.resets += 1
         fresh = set(stems).difference(known)
         keys = dict(zip(self._keys(lang, fresh), fresh, strict=True))
@@ -67,6 +70,23 @@ class TermStats:
                 else:
                     self._docs[lang] = int(df)
         self._docs.setdefault(lang, 0)
+
+    def load_bags(
+        self, lang: str, stems: Collection[str], bags: Collection[Collection[str]]
+    ) -> None:
+        """`load(lang, stems and every stem of bags)`, passing over the bags (stories' stem
+        bags, never changed once shared) given here before: their stems stay known until the
+        language's frequencies start again (when `load` forgets the bags)."""
+        seen = self._bags.get(lang, {})
+        if len(self._df.get(lang, ())) > MAX_CACHED:  # `load` starts again: read them all
+            seen = {}
+        fresh = [b for b in bags if seen.get(id(b)) is not b]
+        self.load(lang, set(stems).union(*fresh))
+        seen = self._bags.setdefault(lang, {})
+        if len(seen) > MAX_BAGS:
+            seen.clear()
+        for b in fresh:
+            seen[id(b)] = b
 
     def __call__(self, lang: str, stem: str) -> float:
         """The smoothed inverse document frequency of `stem` among `lang` reports."""

@@ -249,35 +249,30 @@ class Lexicon:
         self.terms = terms
         self._idf = idf
         self._settled = getattr(idf, "settled", None)
-        self._ready: dict[str, int] = {}  # lang -> `resets` when the report's stems were kept
-        self._norms: dict[str, tuple[int, float]] = {}
+        # per language: `resets` when the report's stems were last settled, those rarities
+        # (kept by `idf`, so holding any stem settled since) and the report's norm under them
+        self._mine: dict[str, tuple[int, Mapping[str, float], float]] = {}
 
-    def weights(self, lang: str, bag: Counter[str]) -> Mapping[str, float] | None:
-        """The rarities of the report's and `bag`'s stems, or None (then asked as before)."""
+    def norms(self, lang: str, bag: Counter[str]) -> tuple[Mapping[str, float], float, float]:
+        """(the rarities of the report's and `bag`'s stems, the report's norm, the bag's), or
+        raises LookupError when `idf` cannot settle them (then they are asked as before)."""
         if self._settled is None:
-            return None
-        resets = self._resets()
-        ready = self._ready.get(lang) == resets  # the report's own: asking again changes nothing
-        found: Mapping[str, float] | None = self._settled(
-            lang, bag.keys() if ready else self.terms.keys() | bag.keys()
-        )
-        if found is not None and not ready:
-            self._ready[lang] = resets
-        return found
-
-    def norm(self, lang: str, weights: Mapping[str, float]) -> float:
-        """The report's norm under `weights` (from `self.weights`)."""
-        resets = self._resets()
-        kept = self._norms.get(lang)
-        if kept is not None and kept[0] == resets:
-            return kept[1]
-        value = _norm(self.terms, weights)
-        self._norms[lang] = (resets, value)
-        return value
-
-    def _resets(self) -> int:
+            raise LookupError(lang)
         resets: int = getattr(self._idf, "resets", 0)
-        return resets
+        mine = self._mine.get(lang)
+        if mine is not None and mine[0] == resets:
+            try:  # every stem of the bag already kept: asking would change nothing
+                return mine[1], mine[2], _norm(bag, mine[1])
+            except KeyError:
+                found = self._settled(lang, bag.keys())
+        else:
+            found = self._settled(lang, self.terms.keys() | bag.keys())
+        if found is None:
+            raise LookupError(lang)
+        if mine is None or mine[0] != resets:
+            mine = (resets, found, _norm(self.terms, found))
+            self._mine[lang] = mine
+        return found, mine[2], _norm(bag, found)
 
 
 def cosine(
@@ -288,15 +283,14 @@ def cosine(
     common = a.keys() & b.keys()
     if not common:
         return 0.0, ()
-    mine = lexicon if lexicon is not None and lexicon.terms is a else None
-    found = mine.weights(lang, b) if mine is not None else None
-    if mine is not None and found is not None:
-        weights, norm_a = found, mine.norm(lang, found)
-    else:
+    try:
+        if lexicon is None or lexicon.terms is not a:
+            raise LookupError(lang)
+        weights, norm_a, norm_b = lexicon.norms(lang, b)
+    except LookupError:
         weights = _weights(idf, lang, a.keys() | b.keys())
-        norm_a = _norm(a, weights)
+        norm_a, norm_b = _norm(a, weights), _norm(b, weights)
     dot = {t: a[t] * b[t] * weights[t] ** 2 for t in common}
-    norm_b = _norm(b, weights)
     if not norm_a or not norm_b:
         return 0.0, ()
     top = tuple(t for t, _ in sorted(dot.items(), key=lambda kv: -kv[1])[:4])

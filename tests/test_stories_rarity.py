@@ -1,16 +1,19 @@
 """Word stems' rarity as scoring asks for it (`storage.story_index.TermStats`): asked at once
 (`many`, `settled`, through `stories.events.Lexicon`), it answers as asked stem by stem in the
-order the plain path asks, across recounts, and `choose` decides the same either way."""
+order the plain path asks, across recounts, and `choose` decides the same either way; stories'
+stem bags are read once (`load_bags`) until the frequencies start again."""
 
 from __future__ import annotations
 
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from storage import story_index
 from storage.db import open_state
 from storage.story_index import TermStats
 from stories.events import choose
@@ -102,3 +105,24 @@ def test_a_recount_part_way_through_the_candidates(twins: tuple[TermStats, TermS
         )
         for stats in twins:
             stats.count("en", other[:10])  # the second story's stems counted again
+
+
+def test_bags_read_once_are_known_until_the_frequencies_start_again(
+    twins: tuple[TermStats, TermStats], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`load_bags` passes over bags read before, and reads them again once the language's
+    frequencies started again (past MAX_CACHED stems): it knows what `load` of them all would."""
+    monkeypatch.setattr(story_index, "MAX_CACHED", 50)
+    fast, plain = twins
+    rng = random.Random(3)
+    bags = [Counter(rng.sample(VOCAB, 20)) for _ in range(12)]
+    for stats in twins:
+        stats.count("en", VOCAB[:100])
+    for _ in range(40):
+        asked = rng.sample(bags, 4)
+        stems = rng.sample(VOCAB, 10)
+        fast.load_bags("en", stems, asked)
+        plain.load("en", set(stems).union(*asked))
+        wanted = set(stems).union(*asked)
+        assert fast.many("en", wanted) == {t: plain("en", t) for t in wanted}
+    assert fast.resets == plain.resets > 0
