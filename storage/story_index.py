@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import weakref
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from stories.fingerprint import key64
@@ -39,7 +41,7 @@ class TermStats:
         self._idf: dict[str, dict[str, float]] = {}
         self._idf_at: dict[str, int] = {}  # the report count the kept inverse frequencies used
         self._memo: dict[str, dict[str, int]] = {}  # lang -> stem -> its key in term_df
-        self._bags: dict[str, dict[int, Collection[str]]] = {}  # lang -> bags loaded, by id
+        self._bags: dict[str, dict[int, weakref.ref[Counter[str]]]] = {}  # lang -> id -> bag
         self.resets = 0  # times kept inverse frequencies were dropped but by `count`
 
     def load(self, lang: str, stems: Iterable[str]) -> None:
@@ -71,22 +73,25 @@ class TermStats:
                     self._docs[lang] = int(df)
         self._docs.setdefault(lang, 0)
 
-    def load_bags(
-        self, lang: str, stems: Collection[str], bags: Collection[Collection[str]]
-    ) -> None:
+    def load_bags(self, lang: str, stems: Collection[str], bags: Collection[Counter[str]]) -> None:
         """`load(lang, stems and every stem of bags)`, passing over the bags (stories' stem
         bags, never changed once shared) given here before: their stems stay known until the
-        language's frequencies start again (when `load` forgets the bags)."""
+        language's frequencies start again (when `load` forgets the bags). Bags are held
+        weakly: remembering them keeps no profile alive."""
         seen = self._bags.get(lang, {})
         if len(self._df.get(lang, ())) > MAX_CACHED:  # `load` starts again: read them all
             seen = {}
-        fresh = [b for b in bags if seen.get(id(b)) is not b]
+        fresh = []
+        for b in bags:
+            ref = seen.get(id(b))
+            if ref is None or ref() is not b:
+                fresh.append(b)
         self.load(lang, set(stems).union(*fresh))
         seen = self._bags.setdefault(lang, {})
         if len(seen) > MAX_BAGS:
             seen.clear()
         for b in fresh:
-            seen[id(b)] = b
+            seen[id(b)] = weakref.ref(b)
 
     def __call__(self, lang: str, stem: str) -> float:
         """The smoothed inverse document frequency of `stem` among `lang` reports."""
