@@ -19,7 +19,7 @@ from stories.profile import Report, StoryProfile, report_keys
 PER_KEY = 200  # the most recent stories read per key (a hub such as e:russia files thousands)
 MAX_STORIES = 20  # candidate stories scored per report, those sharing most keys first
 MAX_CACHED = 200_000  # word stems a language's frequencies keep in memory
-MAX_BAGS = 20_000  # stories' stem bags TermStats.load_bags remembers as loaded, a language
+MAX_BAGS = 4096  # stem bags load_bags remembers a language (ProfileCache keeps no more)
 
 
 def idf(docs: int, df: int) -> float:
