@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+import weakref
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from stories.fingerprint import key64
 from stories.profile import Report, StoryProfile, report_keys
@@ -17,6 +19,12 @@ from stories.profile import Report, StoryProfile, report_keys
 PER_KEY = 200  # the most recent stories read per key (a hub such as e:russia files thousands)
 MAX_STORIES = 20  # candidate stories scored per report, those sharing most keys first
 MAX_CACHED = 200_000  # word stems a language's frequencies keep in memory
+MAX_BAGS = 4096  # stem bags load_bags remembers a language (ProfileCache keeps no more)
+
+
+def idf(docs: int, df: int) -> float:
+    """The smoothed inverse document frequency of a stem in `df` of `docs` reports."""
+    return math.log((docs + 1) / (df + 1)) + 1.0
 
 
 class TermStats:
@@ -32,6 +40,9 @@ class TermStats:
         self._docs: dict[str, int] = {}
         self._idf: dict[str, dict[str, float]] = {}
         self._idf_at: dict[str, int] = {}  # the report count the kept inverse frequencies used
+        self._memo: dict[str, dict[str, int]] = {}  # lang -> stem -> its key in term_df
+        self._bags: dict[str, dict[int, weakref.ref[Counter[str]]]] = {}  # lang -> id -> bag
+        self.resets = 0  # times kept inverse frequencies were dropped but by `count`
 
     def load(self, lang: str, stems: Iterable[str]) -> None:
         """Read the frequencies of `stems` not yet known (and the language's count) at once."""
@@ -39,7 +50,10 @@ class TermStats:
         if len(known) > MAX_CACHED:
             known.clear()
             self._idf.pop(lang, None)
-        keys = {key64(f"{lang}:{t}"): t for t in stems if t not in known}
+            self._bags.pop(lang, None)
+            self.resets += 1
+        fresh = set(stems).difference(known)
+        keys = dict(zip(self._keys(lang, fresh), fresh, strict=True))
         if lang not in self._docs:
             keys[key64(f"{lang}:")] = ""
         for t in keys.values():
@@ -59,6 +73,26 @@ class TermStats:
                     self._docs[lang] = int(df)
         self._docs.setdefault(lang, 0)
 
+    def load_bags(self, lang: str, stems: Collection[str], bags: Collection[Counter[str]]) -> None:
+        """`load(lang, stems and every stem of bags)`, passing over the bags (stories' stem
+        bags, never changed once shared) given here before: their stems stay known until the
+        language's frequencies start again (when `load` forgets the bags). Bags are held
+        weakly: remembering them keeps no profile alive."""
+        seen = self._bags.get(lang, {})
+        if len(self._df.get(lang, ())) > MAX_CACHED:  # `load` starts again: read them all
+            seen = {}
+        fresh = []
+        for b in bags:
+            ref = seen.get(id(b))
+            if ref is None or ref() is not b:
+                fresh.append(b)
+        self.load(lang, set(stems).union(*fresh))
+        seen = self._bags.setdefault(lang, {})
+        if len(seen) > MAX_BAGS:
+            seen.clear()
+        for b in fresh:
+            seen[id(b)] = weakref.ref(b)
+
     def __call__(self, lang: str, stem: str) -> float:
         """The smoothed inverse document frequency of `stem` among `lang` reports."""
         kept = self._idf.setdefault(lang, {})
@@ -70,15 +104,20 @@ class TermStats:
             self.load(lang, (stem,))
             known = self._df[lang]
         docs = self._docs[lang]
-        if abs(docs - self._idf_at.setdefault(lang, docs)) * 100 > docs:
+        self._idf_at.setdefault(lang, docs)
+        if self.due(lang, docs):
             kept.clear()  # the counts moved: compute again as asked
+            self.resets += 1
             self._idf_at[lang] = docs
-        value = math.log((docs + 1) / (known[stem] + 1)) + 1.0
+        value = idf(docs, known[stem])
         kept[stem] = value
         return value
 
     def many(self, lang: str, stems: Collection[str]) -> dict[str, float]:
         """`self(lang, stem)` of each of `stems`, in one call (what scoring asks most)."""
+        found = self.settled(lang, stems)
+        if found is not None:
+            return {t: found[t] for t in stems}
         kept = self._idf.get(lang)
         if kept is None:
             return {t: self(lang, t) for t in stems}
@@ -88,11 +127,51 @@ class TermStats:
             out[t] = value if value is not None else self(lang, t)
         return out
 
+    def settled(self, lang: str, stems: Collection[str]) -> Mapping[str, float] | None:
+        """The kept inverse frequencies of `lang` (not to be changed), holding each of `stems`
+        as `self` gives it, when nothing is to be read or recounted first (no answer then hangs
+        on the order `self` is asked in, and those not kept are computed here without a call
+        each); else None. Valid until the next `count` (or recount: see `resets`)."""
+        kept = self._idf.get(lang)
+        if kept is None:
+            return None
+        if all(map(kept.__contains__, stems)):
+            return kept
+        known = self._df.get(lang)
+        docs = self._docs.get(lang)
+        if known is None or docs is None or self.due(lang, docs):
+            return None
+        if not all(map(known.__contains__, stems)):
+            return None
+        self._idf_at.setdefault(lang, docs)
+        for t in stems:
+            if t not in kept:
+                kept[t] = idf(docs, known[t])
+        return kept
+
+    def _keys(self, lang: str, stems: Iterable[str]) -> list[int]:
+        """The `term_df` keys of `stems` (remembered: one hash each a stem)."""
+        memo = self._memo.setdefault(lang, {})
+        if len(memo) > MAX_CACHED:
+            memo.clear()
+        out = []
+        for t in stems:
+            key = memo.get(t)
+            if key is None:
+                key = memo[t] = key64(f"{lang}:{t}")
+            out.append(key)
+        return out
+
+    def due(self, lang: str, docs: int) -> bool:
+        """Whether the kept inverse frequencies of `lang` are to be computed again: its report
+        count `docs` has moved by more than a hundredth since they were."""
+        return abs(docs - self._idf_at.get(lang, docs)) * 100 > docs
+
     def count(self, lang: str, stems: Collection[str]) -> None:
         """One more `lang` report holding `stems`."""
         if not lang:
             return
-        rows = [(key64(f"{lang}:{t}"),) for t in stems] + [(key64(f"{lang}:"),)]
+        rows = [(key,) for key in self._keys(lang, stems)] + [(key64(f"{lang}:"),)]
         self.conn.executemany(
             "INSERT INTO term_df(key, df) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET df = df + 1",
             rows,

@@ -8,6 +8,7 @@ Every story's profile grows with its members; delivery is owed what came of it (
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -130,11 +131,10 @@ def rarest(stats: TermStats, r: Report, count: int = RARE_KEYS) -> tuple[str, ..
 
 def _load_terms(stats: TermStats, r: Report, found: list[StoryProfile]) -> None:
     """Read at once the frequencies `choose` will ask for."""
-    stems = set(r.terms)
-    by_lang: dict[str, set[str]] = {r.lang: set(stems)}
+    by_lang: dict[str, list[Counter[str]]] = {r.lang: []}
     for p in found:
         for lang, bag in p.terms.items():
             if lang == r.lang or lang in ("en", "fr"):
-                by_lang.setdefault(lang, set(stems)).update(bag)
-    for lang, wanted in by_lang.items():
-        stats.load(lang, wanted)
+                by_lang.setdefault(lang, []).append(bag)
+    for lang, bags in by_lang.items():
+        stats.load_bags(lang, r.terms, bags)

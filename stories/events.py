@@ -97,8 +97,15 @@ def weight(entity: str, kind: str, within: Mapping[str, str]) -> float:
     return KIND_WEIGHT.get(kind, 1.0)
 
 
-def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Score:
-    """How much `r` looks like the same event as the story `s` (see the module docstring)."""
+def score(
+    r: Report,
+    s: StoryProfile,
+    idf: Idf,
+    within: Mapping[str, str],
+    lexicon: Lexicon | None = None,
+) -> Score:
+    """How much `r` looks like the same event as the story `s` (see the module docstring).
+    `lexicon`: the rarities of the stems compared, read beforehand (`choose` does)."""
     parts: list[tuple[str, float]] = []
     shared: list[str] = []
     total = 0.0
@@ -130,14 +137,14 @@ def score(r: Report, s: StoryProfile, idf: Idf, within: Mapping[str, str]) -> Sc
         min(THEME_CAP, THEME * sum(s.support(s.themes, t) for t in themes)),
     )
     words: tuple[str, ...] = ()
-    bag = s.terms.get(r.lang)
-    if bag and r.terms:
-        cos, words = cosine(r.terms, bag, r.lang, idf)
-        add(f"words {', '.join(words)}{note}", LEXICAL * cos * cut)
-    elif r.lang in LATIN and r.terms:
-        across = [cosine(r.terms, b, lang, idf) for lang, b in s.terms.items() if lang in LATIN]
-        if across:
-            cos, words = max(across)
+    same, bags = compared(r, s)
+    if bags:
+        found = [cosine(r.terms, b, lang, idf, lexicon) for lang, b in bags]
+        if same:
+            cos, words = found[0]
+            add(f"words {', '.join(words)}{note}", LEXICAL * cos * cut)
+        else:
+            cos, words = max(found)
             add(f"names and cognates {', '.join(words)}{note}", LEXICAL_ACROSS * cos * cut)
     numbers = sorted(significant(r.numbers & s.numbers.keys()))
     add(f"numbers {', '.join(numbers)}", min(NUMBER_CAP, NUMBER * len(numbers)))
@@ -218,19 +225,80 @@ def _places(r: Report, s: StoryProfile, within: Mapping[str, str]) -> tuple[str,
     return "", 0.0
 
 
-def cosine(a: Counter[str], b: Counter[str], lang: str, idf: Idf) -> tuple[float, tuple[str, ...]]:
-    """The cosine of two stem bags weighted by rarity, and the stems that weighed most."""
+def compared(r: Report, s: StoryProfile) -> tuple[bool, list[tuple[str, Counter[str]]]]:
+    """The story's stem bags that the report's words are compared with, as (language, bag),
+    and whether that is within the report's language: its own language's, else, between
+    English and French, each of those."""
+    bag = s.terms.get(r.lang)
+    if not r.terms:
+        return True, []
+    if bag:
+        return True, [(r.lang, bag)]
+    if r.lang in LATIN:
+        return False, [(lang, b) for lang, b in s.terms.items() if lang in LATIN]
+    return True, []
+
+
+class Lexicon:
+    """One report's words as scoring compares them with its candidate stories' (`choose`):
+    where `idf` can give every rarity a comparison needs at once, without its answers hanging
+    on the order of asking (`settled`, as `storage.story_index.TermStats` does), those, and the
+    report's weighted norm per language, computed once while they hold (`resets`)."""
+
+    def __init__(self, terms: Counter[str], idf: Idf) -> None:
+        self.terms = terms
+        self._idf = idf
+        self._settled = getattr(idf, "settled", None)
+        # per language: `resets` when the report's stems were last settled, those rarities
+        # (kept by `idf`, so holding any stem settled since) and the report's norm under them
+        self._mine: dict[str, tuple[int, Mapping[str, float], float]] = {}
+
+    def norms(self, lang: str, bag: Counter[str]) -> tuple[Mapping[str, float], float, float]:
+        """(the rarities of the report's and `bag`'s stems, the report's norm, the bag's), or
+        raises LookupError when `idf` cannot settle them (then they are asked as before)."""
+        if self._settled is None:
+            raise LookupError(lang)
+        resets: int = getattr(self._idf, "resets", 0)
+        mine = self._mine.get(lang)
+        if mine is not None and mine[0] == resets:
+            try:  # every stem of the bag already kept: asking would change nothing
+                return mine[1], mine[2], _norm(bag, mine[1])
+            except KeyError:
+                found = self._settled(lang, bag.keys())
+        else:
+            found = self._settled(lang, self.terms.keys() | bag.keys())
+        if found is None:
+            raise LookupError(lang)
+        if mine is None or mine[0] != resets:
+            mine = (resets, found, _norm(self.terms, found))
+            self._mine[lang] = mine
+        return found, mine[2], _norm(bag, found)
+
+
+def cosine(
+    a: Counter[str], b: Counter[str], lang: str, idf: Idf, lexicon: Lexicon | None = None
+) -> tuple[float, tuple[str, ...]]:
+    """The cosine of two stem bags weighted by rarity, and the stems that weighed most.
+    `lexicon`: when `a` is its report's bag, the rarities read beforehand."""
     common = a.keys() & b.keys()
     if not common:
         return 0.0, ()
-    weights = _weights(idf, lang, a.keys() | b.keys())
+    try:
+        if lexicon is None or lexicon.terms is not a:
+            raise LookupError(lang)
+        weights, norm_a, norm_b = lexicon.norms(lang, b)
+    except LookupError:
+        weights = _weights(idf, lang, a.keys() | b.keys())
+        norm_a, norm_b = _norm(a, weights), _norm(b, weights)
     dot = {t: a[t] * b[t] * weights[t] ** 2 for t in common}
-    norm_a = math.sqrt(sum((a[t] * weights[t]) ** 2 for t in a))
-    norm_b = math.sqrt(sum((b[t] * weights[t]) ** 2 for t in b))
     if not norm_a or not norm_b:
         return 0.0, ()
     top = tuple(t for t, _ in sorted(dot.items(), key=lambda kv: -kv[1])[:4])
     return sum(dot.values()) / (norm_a * norm_b), top
+
+
+def _norm(bag: Counter[str], weights: Mapping[str, float]) -> float:
+    return math.sqrt(sum([(n * weights[t]) ** 2 for t, n in bag.items()]))
 
 
 def _weights(idf: Idf, lang: str, stems: Collection[str]) -> Mapping[str, float]:
@@ -272,8 +340,9 @@ def choose(
         for p in candidates
         if p.n and p.first_ts - window_s <= r.ts <= p.last_ts + window_s
     }
+    words = Lexicon(r.terms, idf)
     scores = sorted(
-        (score(r, p, idf, within) for p in profiles.values()),
+        (score(r, p, idf, within, words) for p in profiles.values()),
         key=lambda sc: (-sc.total, sc.story_id),
     )
     qualified = [sc for sc in scores if sc.total >= threshold]

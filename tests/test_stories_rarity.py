@@ -1,0 +1,128 @@
+"""Word stems' rarity as scoring asks for it (`storage.story_index.TermStats`): asked at once
+(`many`, `settled`, through `stories.events.Lexicon`), it answers as asked stem by stem in the
+order the plain path asks, across recounts, and `choose` decides the same either way; stories'
+stem bags are read once (`load_bags`) until the frequencies start again."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import story_index
+from storage.db import open_state
+from storage.story_index import TermStats
+from stories.events import choose
+from stories.profile import StoryProfile
+from tests.story_parts import rep
+
+VOCAB = [f"stem{i:03d}" for i in range(240)]
+
+
+@pytest.fixture
+def twins(tmp_path: Path) -> Iterator[tuple[TermStats, TermStats]]:
+    """Two TermStats over two databases given the same counts."""
+    conns: list[sqlite3.Connection] = [open_state(str(tmp_path / name)).conn for name in ("a", "b")]
+    try:
+        yield TermStats(conns[0]), TermStats(conns[1])
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_many_answers_as_stem_by_stem(twins: tuple[TermStats, TermStats]) -> None:
+    fast, plain = twins
+    rng = random.Random(7)
+    for _ in range(300):  # a recount is due every report at first, then every hundredth
+        lang = rng.choice(("en", "fr"))
+        asked = list(dict.fromkeys(rng.sample(VOCAB, 40)))
+        fast.load(lang, asked)
+        plain.load(lang, asked)
+        assert fast.many(lang, asked) == {t: plain(lang, t) for t in asked}
+        counted = rng.sample(VOCAB, 25)
+        fast.count(lang, counted)
+        plain.count(lang, counted)
+
+
+def test_choose_decides_as_with_rarity_asked_stem_by_stem(
+    twins: tuple[TermStats, TermStats],
+) -> None:
+    fast, plain = twins
+    rng = random.Random(11)
+
+    def one_by_one(lang: str, stem: str) -> float:
+        return plain(lang, stem)  # no `many` nor `settled`: every stem asked on its own
+
+    stories: list[StoryProfile] = []
+    for n in range(250):
+        lang = rng.choice(("en", "en", "fr", "ar"))
+        report = rep(
+            n, lang=lang, ts=60.0 * n,
+            anchors={a: "place" for a in rng.sample(["mali", "niger", "chad"], 2)},
+            words=" ".join(rng.sample(VOCAB[: rng.choice((40, 120))], 20)),
+        )  # fmt: skip
+        for stats in twins:
+            stats.load(lang, report.terms)
+            for s in stories:
+                for other, bag in s.terms.items():
+                    stats.load(other, bag)
+        got = choose(report, stories[-20:], fast, {}, 4.0, 48 * 3600.0)
+        want = choose(report, stories[-20:], one_by_one, {}, 4.0, 48 * 3600.0)
+        assert got == want
+        story = StoryProfile(n) if got.join is None else stories[-20:][0].copy()
+        story.add(report)
+        stories.append(story)
+        for stats in twins:
+            stats.count(lang, report.terms.keys())
+
+
+def test_a_recount_part_way_through_the_candidates(twins: tuple[TermStats, TermStats]) -> None:
+    """The first story's stems all kept, the second's not, a recount due: asked stem by stem,
+    the recount comes at the second story, and the third is weighed anew."""
+    fast, plain = twins
+    topic, other = VOCAB[:30], VOCAB[100:130]
+
+    def one_by_one(lang: str, stem: str) -> float:
+        return plain(lang, stem)
+
+    def seen(item_id: int, words: list[str]) -> StoryProfile:
+        story = StoryProfile(item_id)
+        story.add(rep(item_id, words=" ".join(words)))
+        return story
+
+    stories = [seen(1, topic[:20]), seen(2, other[:20] + topic[2:4]), seen(3, topic[5:25])]
+    report = rep(9, words=" ".join(topic[2:22]))
+    for stats in twins:
+        stats.count("en", topic)
+        stats.load("en", VOCAB)
+    for _ in range(3):
+        assert choose(report, stories, fast, {}, 4.0, 48 * 3600.0) == choose(
+            report, stories, one_by_one, {}, 4.0, 48 * 3600.0
+        )
+        for stats in twins:
+            stats.count("en", other[:10])  # the second story's stems counted again
+
+
+def test_bags_read_once_are_known_until_the_frequencies_start_again(
+    twins: tuple[TermStats, TermStats], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`load_bags` passes over bags read before, and reads them again once the language's
+    frequencies started again (past MAX_CACHED stems): it knows what `load` of them all would."""
+    monkeypatch.setattr(story_index, "MAX_CACHED", 50)
+    fast, plain = twins
+    rng = random.Random(3)
+    bags = [Counter(rng.sample(VOCAB, 20)) for _ in range(12)]
+    for stats in twins:
+        stats.count("en", VOCAB[:100])
+    for _ in range(40):
+        asked = rng.sample(bags, 4)
+        stems = rng.sample(VOCAB, 10)
+        fast.load_bags("en", stems, asked)
+        plain.load("en", set(stems).union(*asked))
+        wanted = set(stems).union(*asked)
+        assert fast.many("en", wanted) == {t: plain("en", t) for t in wanted}
+    assert fast.resets == plain.resets > 0
