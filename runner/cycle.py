@@ -50,6 +50,7 @@ from watchers.schedule import after_poll, pause_notice, paused_now, resumed_now
 
 LOG = logging.getLogger(__name__)
 HEADLINE_ONLY = 10  # a summary adding fewer words than this to the title carries no more news
+POLLS_PER_REQUEST = 2  # polls in flight for each request `fetch: concurrency` allows
 
 
 class StorySink(Protocol):
@@ -104,6 +105,7 @@ class Pipeline:
         self._health: dict[str, SourceHealth] | None = None
         self.reports: list[CycleReport] = []
         self._owed = asyncio.Lock()  # one hand-over to delivery at a time
+        self._slots = asyncio.Semaphore(polls_in_flight(rules))
         self.generation = 0  # of the matching rules: see `use`
         self.rules: Rules = rules
         self.use(rules)
@@ -118,6 +120,8 @@ class Pipeline:
             self.rules
         ):
             self.generation = prework.new_generation()
+        if polls_in_flight(rules) != polls_in_flight(self.rules):  # polls holding one finish
+            self._slots = asyncio.Semaphore(polls_in_flight(rules))
         self.rules, self.matcher = rules, matcher
         if isinstance(self.parse_pool, RulesAware):
             self.parse_pool.use_rules(rules, self.generation)
@@ -153,6 +157,14 @@ class Pipeline:
         return saved
 
     async def poll_source(self, source: Source) -> SourceHealth:
+        """Poll `source` and take what it brought through the stages (see the module
+        docstring). At most `polls_in_flight` polls run at once, from their request to their
+        reports written: when the writer is the slowest stage (a first cycle of many feeds),
+        the others wait to be fetched rather than in memory, parsed and matched."""
+        async with self._slots:
+            return await self._poll_source(source)
+
+    async def _poll_source(self, source: Source) -> SourceHealth:
         before = self.health(source.name)
         if before.paused_by_admin:
             event("poll", source.name, skipped="paused by an admin")
@@ -274,6 +286,12 @@ class Pipeline:
         self.reports = []
         await asyncio.gather(*(self.poll_source(s) for s in chosen))
         return list(self.reports)
+
+
+def polls_in_flight(rules: Rules) -> int:
+    """How many polls may run at once: twice the requests `fetch: concurrency` allows, so that
+    HTTP stays as busy as it may while a poll's reports wait for the writer."""
+    return POLLS_PER_REQUEST * max(1, rules.fetch.concurrency)
 
 
 def _headline_only(item: Item) -> bool:

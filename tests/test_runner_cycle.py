@@ -1,5 +1,6 @@
 """The poll cycle over a real local server: a headline-only near miss is read in full and matches;
-a failing source lands on its health and never stops the other; a paused source notifies admins."""
+a failing source lands on its health and never stops the other; a paused source notifies admins;
+at most twice the allowed requests of polls run at once."""
 
 from __future__ import annotations
 
@@ -219,3 +220,35 @@ async def test_an_admin_hold_just_after_a_polls_write_keeps_both(tmp_path: Path)
     cached = pipeline.health("Wire")
     assert (cached.etag, cached.paused_by_admin) == ("new", True) and saved.paused_by_admin
     store.close()
+
+
+async def test_at_most_twice_the_allowed_requests_of_polls_run_at_once(
+    rules: Rules, tmp_path: Path
+) -> None:
+    """A poll holds its place from its request until its reports are written, so that when the
+    writer is the slowest stage the other sources wait unfetched, not parsed in memory."""
+    rules = replace(rules, fetch=replace(rules.fetch, concurrency=1))
+    sources = [Source(name=f"S{i}", kind="rss", every_s=600, url=f"http://x/{i}") for i in range(6)]
+    rules = replace(rules, sources=tuple(sources))
+    db = connect(tmp_path / "state.db")
+    migrate(db)
+    clock = SystemClock()
+    store = Store(db, clock, rules.stories)
+    running, most, polled = 0, 0, []
+
+    async def poll(source: Source) -> SourceHealth:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        for _ in range(5):  # a fetch and a write: other polls may start meanwhile
+            await asyncio.sleep(0)
+        running -= 1
+        polled.append(source.name)
+        return SourceHealth(name=source.name)
+
+    async with make_client(rules.fetch) as client:
+        pipeline = Pipeline(rules, store, Fetcher(client, rules.fetch, clock), Sink(), clock)
+        pipeline._poll_source = poll  # type: ignore[method-assign]  # the stages, stubbed
+        await pipeline.run_once()
+    store.close()
+    assert most == 2 and sorted(polled) == [s.name for s in sources]
