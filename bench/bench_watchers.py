@@ -27,7 +27,8 @@ CPU of the main process, of its event-loop thread, of the parse workers and of t
 spent in the loop thread by matching, ingest, health saves and `store.seen`; the rest of the loop
 thread is HTTP, polling, logging and the event loop. The garbage collector is tuned as `bot.py`
 tunes it for every command (core/gc_tuning.py). `--profile` adds a cProfile of the main
-thread for the first cycle of the last run. Peak memory is each process's VmHWM (peak RSS).
+thread for the first cycle of the last run. Peak memory is each process's VmHWM (peak RSS),
+this process's reset before each run.
 
 The naive baseline is a sequential `feedparser.parse(url)` loop (then with etag/modified for the
 304 cycle), timed on `--naive-sample` feeds and extrapolated to N (said so in the output).
@@ -65,6 +66,7 @@ from bench.watchers_measure import (  # noqa: E402
     db_bytes,
     peak_rss_mb,
     print_cycle,
+    reset_peak_rss,
     table_bytes,
     window_bytes,
     worker_pids,
@@ -249,6 +251,7 @@ def main(
         urls, server_pid = parent.recv()
         for n in workers:
             label = "parse in threads" if n == 0 else f"parse in {n} worker processes"
+            reset_peak_rss()  # each run's own peak (what a run before left allocated counts)
             if fetch_only:
                 figures = asyncio.run(fetch_only_run(urls, n, server_pid))
                 peaks = [peak_rss_mb()]

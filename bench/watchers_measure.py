@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -27,6 +28,13 @@ def peak_rss_mb(pid: int | str = "self") -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def reset_peak_rss() -> None:
+    """Start this process's peak resident memory again from what it holds now (Linux
+    clear_refs), so that a run's peak does not carry the peak of a run before it."""
+    with suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def worker_pids(pool: ParsePool | None) -> list[int]:

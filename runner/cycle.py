@@ -31,7 +31,7 @@ from config.model import Rules, Source
 from core.clock import Clock
 from core.errors import SahelWatchError
 from core.faults import crash_point
-from core.health import SourceHealth
+from core.health import PollOutcome, SourceHealth
 from core.items import Item
 from core.log import event
 from core.story import StoryNews
@@ -158,18 +158,31 @@ class Pipeline:
 
     async def poll_source(self, source: Source) -> SourceHealth:
         """Poll `source` and take what it brought through the stages (see the module
-        docstring). At most `polls_in_flight` polls run at once, from their request to their
-        reports written: when the writer is the slowest stage (a first cycle of many feeds),
-        the others wait to be fetched rather than in memory, parsed and matched."""
-        async with self._slots:
-            return await self._poll_source(source)
-
-    async def _poll_source(self, source: Source) -> SourceHealth:
+        docstring), then save its health. At most `polls_in_flight` polls are between their
+        request and their reports written: when the writer is the slowest stage (a first cycle
+        of many feeds), the others wait to be fetched rather than in memory, parsed and
+        matched."""
         before = self.health(source.name)
         if before.paused_by_admin:
             event("poll", source.name, skipped="paused by an admin")
             return before
-        rules, matcher, generation = self.rules, self.matcher, self.generation
+        async with self._slots:
+            rules = self.rules  # the rules the poll starts with, as its matcher
+            outcome, report = await self._fetch_and_store(source, before)
+        after = await self._store_health(after_poll(before, outcome, source, rules.fetch, self.rng))
+        if paused_now(before, after):
+            await self.sink.notify_admins(pause_notice(after))
+        elif resumed_now(before, after):
+            await self.sink.notify_admins(f"Source {source.name!r} is back: it answered again.")
+        self.reports.append(report)
+        return after
+
+    async def _fetch_and_store(
+        self, source: Source, before: SourceHealth
+    ) -> tuple[PollOutcome, CycleReport]:
+        """Poll `source`, then match and store what it brought (a store failure counts on the
+        source: the outcome keeps the old validators, so the next poll reads them again)."""
+        matcher, generation = self.matcher, self.generation
         outcome = await poll(
             source, before, self.fetcher, self.clock, seen=self.store.seen,
             parse=partial(prework.parse_and_prepare, now=self.clock.now(), generation=generation),
@@ -192,18 +205,11 @@ class Pipeline:
             except SahelWatchError as exc:  # e.g. the database refused: count it on the source
                 event("store", source.name, level=logging.ERROR, error=str(exc))
                 report.ok, report.error = False, f"storing failed: {exc}"
-                # keep the old validators, so the next poll fetches these items again
                 outcome = replace(
                     outcome, ok=False, error=report.error,
                     etag=before.etag, last_modified=before.last_modified,
                 )  # fmt: skip
-        after = await self._store_health(after_poll(before, outcome, source, rules.fetch, self.rng))
-        if paused_now(before, after):
-            await self.sink.notify_admins(pause_notice(after))
-        elif resumed_now(before, after):
-            await self.sink.notify_admins(f"Source {source.name!r} is back: it answered again.")
-        self.reports.append(report)
-        return after
+        return outcome, report
 
     async def _process(
         self,

@@ -16,9 +16,9 @@ import pytest
 from config import load_rules
 from config.model import Rules, Source
 from core.clock import SystemClock
-from core.health import SourceHealth
+from core.health import PollOutcome, SourceHealth
 from core.story import StoryNews, StoryView
-from runner.cycle import Pipeline
+from runner.cycle import CycleReport, Pipeline
 from storage.db import connect, migrate
 from storage.store import Store
 from tests.feedserver import FeedServer
@@ -236,7 +236,9 @@ async def test_at_most_twice_the_allowed_requests_of_polls_run_at_once(
     store = Store(db, clock, rules.stories)
     running, most, polled = 0, 0, []
 
-    async def poll(source: Source) -> SourceHealth:
+    async def fetch_and_store(
+        source: Source, before: SourceHealth
+    ) -> tuple[PollOutcome, CycleReport]:
         nonlocal running, most
         running += 1
         most = max(most, running)
@@ -244,11 +246,13 @@ async def test_at_most_twice_the_allowed_requests_of_polls_run_at_once(
             await asyncio.sleep(0)
         running -= 1
         polled.append(source.name)
-        return SourceHealth(name=source.name)
+        now = datetime.now(UTC)
+        outcome = PollOutcome(source.name, now, now, ok=False, error="stubbed")
+        return outcome, CycleReport(source.name, ok=False)
 
     async with make_client(rules.fetch) as client:
         pipeline = Pipeline(rules, store, Fetcher(client, rules.fetch, clock), Sink(), clock)
-        pipeline._poll_source = poll  # type: ignore[method-assign]  # the stages, stubbed
+        pipeline._fetch_and_store = fetch_and_store  # type: ignore[method-assign]  # stubbed
         await pipeline.run_once()
     store.close()
     assert most == 2 and sorted(polled) == [s.name for s in sources]
