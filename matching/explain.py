@@ -47,10 +47,17 @@ class Explainer:
             spellings = self._spellings.get(owner_key)
             if spellings is None:
                 spellings = self._spellings[owner_key] = _spelling_langs(self.rules, hit)
-            want = (normalize(hit.term.removesuffix("*")), hit.term.endswith("*"))
+            want = (self._plain_of(hit.term), hit.term.endswith("*"))
             langs = list(spellings.get(want, ())) or ([hit.lang] if hit.lang else [])
             self._langs[key] = langs
         return langs
+
+    def _plain_of(self, term: str) -> str:
+        """A spelling normalised, without its '*' (kept)."""
+        plain = self._plain.get(term)
+        if plain is None:
+            plain = self._plain[term] = normalize(term.removesuffix("*"))
+        return plain
 
     @staticmethod
     def topic_hits(
@@ -79,18 +86,16 @@ class Explainer:
         """The JSON shape (schema 2) of one document's result."""
         by_id: dict[int, int] = {}
         hits: list[dict[str, Any]] = []
-        cached_langs = self._langs
         word = result.word
         for index, h in enumerate(result.hits):
             by_id[id(h)] = index
-            langs = cached_langs.get((h.entity or h.keyword or "", h.term))
             chars = h.chars
             hits.append(
                 {
                     "term": h.term,
                     "entity": h.entity,
                     "keyword": h.keyword,
-                    "langs": self.langs(h) if langs is None else langs,
+                    "langs": self.langs(h),
                     "field": h.field,
                     "word": word(h),
                     "words": h.end - h.start,
@@ -219,10 +224,7 @@ class Explainer:
         else:
             topic = (h.keyword or "").split(":", 1)[0]
             found = f"{spelled} -> keyword of {topic}"
-        plain = self._plain.get(h.term)
-        if plain is None:
-            plain = self._plain[h.term] = normalize(h.term.removesuffix("*"))
-        if h.matched != plain and h.lang:
+        if h.matched != self._plain_of(h.term) and h.lang:
             found += f", matched '{h.matched}'"
         if not h.counted:
             found += f" [not counted: {h.why}]"
