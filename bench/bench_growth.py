@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.store.fill import state_folder
 from bench.store.generator import Generator, match_for
 from bench.store.vocab import END
+from bench.watchers_measure import db_bytes
 from config.model import Stories
 from core.clock import FixedClock
 from storage.db import open_state
@@ -34,12 +35,6 @@ from storage.store import Store
 
 POLL = 20  # reports a poll
 TARGET_KB = 3.0
-
-
-def file_bytes(store: Store) -> int:
-    (pages,) = store.conn.execute("PRAGMA page_count").fetchone()
-    (size,) = store.conn.execute("PRAGMA page_size").fetchone()
-    return int(pages) * int(size)
 
 
 def main() -> int:
@@ -62,7 +57,7 @@ def main() -> int:
         try:
             reports = args.per_day // POLL * POLL
             for day in range(args.days):
-                before = file_bytes(store)
+                before = db_bytes(store.conn)
                 for first in range(0, reports, POLL):
                     poll = []
                     for i in range(first, first + POLL):
@@ -73,7 +68,7 @@ def main() -> int:
                     store.ingest_many(poll, gen.kinds)
                 store.prune(start + timedelta(days=day + 1), 90)
                 store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                grew = (file_bytes(store) - before) / reports / 1000
+                grew = (db_bytes(store.conn) - before) / reports / 1000
                 # the prune before this day deleted the window's rows of the first day
                 past = day * 24 > 2 * settings.window_hours
                 if past:
