@@ -209,7 +209,7 @@ class Writes:
                     try:
                         result = job()
                     except Exception as exc:  # the job's caller gets it
-                        _post(loop_of(future), _settle_all, [(future, None, exc)])
+                        _post(future.get_loop(), _settle_all, [(future, None, exc)])
                         failed = index
                         raise _RollBack from exc
                     done.append((future, result, None))
@@ -228,7 +228,7 @@ class Writes:
                 if index != failed
             ]
             if not isinstance(exc, Exception):
-                _post(loop_of(batch[0][1]), _settle_all, settled)
+                _post(batch[0][1].get_loop(), _settle_all, settled)
                 raise
             return settled, taken
         return done, len(done)
@@ -236,10 +236,6 @@ class Writes:
 
 class _RollBack(Exception):
     """Raised inside a batch's transaction to roll it back (a job failed)."""
-
-
-def loop_of(future: asyncio.Future[Any]) -> asyncio.AbstractEventLoop:
-    return future.get_loop()
 
 
 def _post(loop: asyncio.AbstractEventLoop, fn: Callable[[_Settled], None], arg: _Settled) -> None:
