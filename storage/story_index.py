@@ -31,8 +31,13 @@ class TermStats:
     """Document frequencies of word stems per language, and their inverse frequencies, read from
     `term_df` once and then kept: the store is the table's one writer, so what it counts here is
     what is stored (but for a batch rolled back, whose counts stay: a drift of a few reports).
-    An inverse frequency is computed once and kept until the language's report count has moved
-    by a hundredth. Past MAX_CACHED stems, a language's cache starts again."""
+
+    An inverse frequency is computed when first asked, from the counts then, and kept until the
+    language's report count has moved by a hundredth (a recount: `resets` changes); reports
+    counted meanwhile change the counts, not the kept values. Rarities are thus one snapshot for
+    a stretch of reports (every report's at first, 200 at 20,000 reports), so that a story's
+    stem bag, weighed once, keeps its norm for the stretch (`bag_norm`, `stories.lexical`).
+    Past MAX_CACHED stems, a language's cache starts again (a recount too)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -41,8 +46,9 @@ class TermStats:
         self._idf: dict[str, dict[str, float]] = {}
         self._idf_at: dict[str, int] = {}  # the report count the kept inverse frequencies used
         self._memo: dict[str, dict[str, int]] = {}  # lang -> stem -> its key in term_df
-        self._bags: dict[str, dict[int, weakref.ref[Counter[str]]]] = {}  # lang -> id -> bag
-        self.resets = 0  # times kept inverse frequencies were dropped but by `count`
+        # lang -> id -> (the bag, held weakly; `resets` when its norm was kept; the norm)
+        self._bags: dict[str, dict[int, tuple[weakref.ref[Counter[str]], int, float]]] = {}
+        self.resets = 0  # recounts: times kept inverse frequencies were dropped
 
     def load(self, lang: str, stems: Iterable[str]) -> None:
         """Read the frequencies of `stems` not yet known (and the language's count) at once."""
@@ -83,20 +89,39 @@ class TermStats:
             seen = {}
         fresh = []
         for b in bags:
-            ref = seen.get(id(b))
-            if ref is None or ref() is not b:
+            kept = seen.get(id(b))
+            if kept is None or kept[0]() is not b:
                 fresh.append(b)
         self.load(lang, set(stems).union(*fresh))
         seen = self._bags.setdefault(lang, {})
         if len(seen) > MAX_BAGS:
             seen.clear()
         for b in fresh:
-            seen[id(b)] = weakref.ref(b)
+            seen[id(b)] = (weakref.ref(b), -1, 0.0)
+
+    def bag_norm(self, lang: str, bag: Counter[str]) -> float | None:
+        """The norm `keep_norm` kept for `bag` since the last recount, or None."""
+        kept = self._bags.get(lang, {}).get(id(bag))
+        if kept is None or kept[1] != self.resets or kept[0]() is not bag:
+            return None
+        return kept[2]
+
+    def keep_norm(self, lang: str, bag: Counter[str], norm: float) -> None:
+        """Keep the norm of `bag` (a story's, never changed once shared; every stem of it
+        settled) until the next recount; it counts as read by `load_bags` too."""
+        seen = self._bags.setdefault(lang, {})
+        if len(seen) > MAX_BAGS:
+            seen.clear()
+        seen[id(bag)] = (weakref.ref(bag), self.resets, norm)
 
     def __call__(self, lang: str, stem: str) -> float:
         """The smoothed inverse document frequency of `stem` among `lang` reports."""
-        kept = self._idf.setdefault(lang, {})
-        value = kept.get(stem)
+        docs = self._docs.get(lang)
+        if docs is not None and self.due(lang, docs):
+            self._idf.get(lang, {}).clear()  # the counts moved: compute again as asked
+            self.resets += 1
+            self._idf_at[lang] = docs
+        value = self._idf.get(lang, {}).get(stem)
         if value is not None:
             return value
         known = self._df.get(lang)
@@ -105,12 +130,8 @@ class TermStats:
             known = self._df[lang]
         docs = self._docs[lang]
         self._idf_at.setdefault(lang, docs)
-        if self.due(lang, docs):
-            kept.clear()  # the counts moved: compute again as asked
-            self.resets += 1
-            self._idf_at[lang] = docs
         value = idf(docs, known[stem])
-        kept[stem] = value
+        self._idf.setdefault(lang, {})[stem] = value
         return value
 
     def many(self, lang: str, stems: Collection[str]) -> dict[str, float]:
@@ -118,30 +139,21 @@ class TermStats:
         found = self.settled(lang, stems)
         if found is not None:
             return {t: found[t] for t in stems}
-        kept = self._idf.get(lang)
-        if kept is None:
-            return {t: self(lang, t) for t in stems}
-        out = {}
-        for t in stems:
-            value = kept.get(t)
-            out[t] = value if value is not None else self(lang, t)
-        return out
+        return {t: self(lang, t) for t in stems}
 
     def settled(self, lang: str, stems: Collection[str]) -> Mapping[str, float] | None:
         """The kept inverse frequencies of `lang` (not to be changed), holding each of `stems`
         as `self` gives it, when nothing is to be read or recounted first (no answer then hangs
         on the order `self` is asked in, and those not kept are computed here without a call
-        each); else None. Valid until the next `count` (or recount: see `resets`)."""
-        kept = self._idf.get(lang)
-        if kept is None:
+        each); else None. Valid until the next recount (see `resets`)."""
+        docs = self._docs.get(lang)
+        if docs is None or self.due(lang, docs):
             return None
+        kept = self._idf.setdefault(lang, {})
         if all(map(kept.__contains__, stems)):
             return kept
         known = self._df.get(lang)
-        docs = self._docs.get(lang)
-        if known is None or docs is None or self.due(lang, docs):
-            return None
-        if not all(map(known.__contains__, stems)):
+        if known is None or not all(map(known.__contains__, stems)):
             return None
         self._idf_at.setdefault(lang, docs)
         for t in stems:
@@ -178,11 +190,9 @@ class TermStats:
         )
         known = self._df.get(lang)
         if known is not None:
-            kept = self._idf.get(lang, {})
             for t in stems:
                 if t in known:
                     known[t] += 1
-                    kept.pop(t, None)
         if lang in self._docs:
             self._docs[lang] += 1
 

@@ -15,7 +15,7 @@ The score adds up evidence, each part named so that `story ID` can show why a re
   sharing actors is not sharing an event;
 - themes both name (0.5 each, at most 1);
 - in the same language, the cosine of their word stems weighted by rarity (up to 4); between
-  English and French, where names and cognates share stems, up to 2;
+  English and French, where names and cognates share stems, up to 2 (`stories.lexical`);
 - numbers of two digits or more both state (1 each, at most 2); a headline number (of any
   size) the story never states, when its members state numbers, takes 1.5 off;
 - the place its headline names first (as its country) that no member names takes 3 off; any
@@ -36,11 +36,10 @@ are merged into it: the report shows they are one event.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from stories.lexical import LEXICAL, LEXICAL_ACROSS, Idf, Lexicon, compared, cosine
 from stories.profile import Report, StoryProfile, significant
 
 KIND_WEIGHT = {"person": 3.0, "organisation": 2.0, "place": 1.0, "region": 0.5}
@@ -49,9 +48,6 @@ EVENT = 3.0
 EVENT_CONFLICT = 3.0
 BACKGROUND = 0.25  # of EVENT, for an event the report names only in passing
 THEME, THEME_CAP = 0.5, 1.0
-LEXICAL = 4.0
-LEXICAL_ACROSS = 2.0  # between two languages written in Latin letters (names, cognates)
-LATIN = frozenset({"en", "fr"})
 NUMBER, NUMBER_CAP, NUMBER_CONFLICT = 1.0, 2.0, 1.5
 HEAD_CONFLICT = 3.0
 NEW_ANCHOR = 0.5  # of the anchor's weight (a person's whole weight)
@@ -61,8 +57,6 @@ HEADLINE_SHARE = (0.5, 0.75, 1.0)
 PLACE_CONFLICT = 3.0
 DAY = 86400.0
 PER_DAY = 1.0
-
-Idf = Callable[[str, str], float]  # (language, stem) -> inverse document frequency
 
 
 @dataclass(frozen=True)
@@ -223,91 +217,6 @@ def _places(r: Report, s: StoryProfile, within: Mapping[str, str]) -> tuple[str,
             value = -PLACE_CONFLICT * (1.0 if headlined else maturity(s))
             return f"{place} where the story is at {', '.join(theirs)}", value
     return "", 0.0
-
-
-def compared(r: Report, s: StoryProfile) -> tuple[bool, list[tuple[str, Counter[str]]]]:
-    """The story's stem bags that the report's words are compared with, as (language, bag),
-    and whether that is within the report's language: its own language's, else, between
-    English and French, each of those."""
-    bag = s.terms.get(r.lang)
-    if not r.terms:
-        return True, []
-    if bag:
-        return True, [(r.lang, bag)]
-    if r.lang in LATIN:
-        return False, [(lang, b) for lang, b in s.terms.items() if lang in LATIN]
-    return True, []
-
-
-class Lexicon:
-    """One report's words as scoring compares them with its candidate stories' (`choose`):
-    where `idf` can give every rarity a comparison needs at once, without its answers hanging
-    on the order of asking (`settled`, as `storage.story_index.TermStats` does), those, and the
-    report's weighted norm per language, computed once while they hold (`resets`)."""
-
-    def __init__(self, terms: Counter[str], idf: Idf) -> None:
-        self.terms = terms
-        self._idf = idf
-        self._settled = getattr(idf, "settled", None)
-        # per language: `resets` when the report's stems were last settled, those rarities
-        # (kept by `idf`, so holding any stem settled since) and the report's norm under them
-        self._mine: dict[str, tuple[int, Mapping[str, float], float]] = {}
-
-    def norms(self, lang: str, bag: Counter[str]) -> tuple[Mapping[str, float], float, float]:
-        """(the rarities of the report's and `bag`'s stems, the report's norm, the bag's), or
-        raises LookupError when `idf` cannot settle them (then they are asked as before)."""
-        if self._settled is None:
-            raise LookupError(lang)
-        resets: int = getattr(self._idf, "resets", 0)
-        mine = self._mine.get(lang)
-        if mine is not None and mine[0] == resets:
-            try:  # every stem of the bag already kept: asking would change nothing
-                return mine[1], mine[2], _norm(bag, mine[1])
-            except KeyError:
-                found = self._settled(lang, bag.keys())
-        else:
-            found = self._settled(lang, self.terms.keys() | bag.keys())
-        if found is None:
-            raise LookupError(lang)
-        if mine is None or mine[0] != resets:
-            mine = (resets, found, _norm(self.terms, found))
-            self._mine[lang] = mine
-        return found, mine[2], _norm(bag, found)
-
-
-def cosine(
-    a: Counter[str], b: Counter[str], lang: str, idf: Idf, lexicon: Lexicon | None = None
-) -> tuple[float, tuple[str, ...]]:
-    """The cosine of two stem bags weighted by rarity, and the stems that weighed most.
-    `lexicon`: when `a` is its report's bag, the rarities read beforehand."""
-    common = a.keys() & b.keys()
-    if not common:
-        return 0.0, ()
-    try:
-        if lexicon is None or lexicon.terms is not a:
-            raise LookupError(lang)
-        weights, norm_a, norm_b = lexicon.norms(lang, b)
-    except LookupError:
-        weights = _weights(idf, lang, a.keys() | b.keys())
-        norm_a, norm_b = _norm(a, weights), _norm(b, weights)
-    dot = {t: a[t] * b[t] * weights[t] ** 2 for t in common}
-    if not norm_a or not norm_b:
-        return 0.0, ()
-    top = tuple(t for t, _ in sorted(dot.items(), key=lambda kv: -kv[1])[:4])
-    return sum(dot.values()) / (norm_a * norm_b), top
-
-
-def _norm(bag: Counter[str], weights: Mapping[str, float]) -> float:
-    return math.sqrt(sum([(n * weights[t]) ** 2 for t, n in bag.items()]))
-
-
-def _weights(idf: Idf, lang: str, stems: Collection[str]) -> Mapping[str, float]:
-    """Rarity of each stem: in one call when `idf` offers it (`many`), else stem by stem."""
-    many = getattr(idf, "many", None)
-    if many is not None:
-        found: Mapping[str, float] = many(lang, stems)
-        return found
-    return {t: idf(lang, t) for t in stems}
 
 
 def compatible(a: StoryProfile, b: StoryProfile) -> bool:

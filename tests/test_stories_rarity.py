@@ -1,10 +1,12 @@
 """Word stems' rarity as scoring asks for it (`storage.story_index.TermStats`): asked at once
-(`many`, `settled`, through `stories.events.Lexicon`), it answers as asked stem by stem in the
+(`many`, `settled`, through `stories.lexical.Lexicon`), it answers as asked stem by stem in the
 order the plain path asks, across recounts, and `choose` decides the same either way; stories'
-stem bags are read once (`load_bags`) until the frequencies start again."""
+stem bags are read once (`load_bags`) until the frequencies start again. A rarity holds from its
+first asking to the next recount, and so does a bag's norm."""
 
 from __future__ import annotations
 
+import math
 import random
 import sqlite3
 from collections import Counter
@@ -15,7 +17,7 @@ import pytest
 
 from storage import story_index
 from storage.db import open_state
-from storage.story_index import TermStats
+from storage.story_index import TermStats, idf
 from stories.events import choose
 from stories.profile import StoryProfile
 from tests.story_parts import rep
@@ -126,3 +128,48 @@ def test_bags_read_once_are_known_until_the_frequencies_start_again(
         wanted = set(stems).union(*asked)
         assert fast.many("en", wanted) == {t: plain("en", t) for t in wanted}
     assert fast.resets == plain.resets > 0
+
+
+def test_a_rarity_holds_until_the_recount(twins: tuple[TermStats, TermStats]) -> None:
+    """Reports counted change the counts, not the kept rarities: 1,000 reports, then 10 more
+    holding "coup" leave its rarity as first asked; the 11th moves the count past a hundredth,
+    and the next asking recounts from the counts as they stand."""
+    stats, _ = twins
+    for _ in range(1000):
+        stats.count("en", ["army"])
+    stats.load("en", ["coup", "army"])
+    first = stats("en", "coup")
+    assert first == idf(1000, 0)
+    recounts = stats.resets
+    for _ in range(10):
+        stats.count("en", ["coup"])
+    assert stats("en", "coup") == first and stats.many("en", ["coup"]) == {"coup": first}
+    assert stats.resets == recounts
+    stats.count("en", ["coup"])
+    assert stats("en", "coup") == idf(1011, 11)
+    assert stats.resets == recounts + 1
+
+
+def test_a_bag_norm_is_kept_until_the_recount(twins: tuple[TermStats, TermStats]) -> None:
+    """`choose` weighs a story's bag once while the rarities hold: its kept norm is what
+    weighing it again gives, is dropped at a recount, and a changed copy of the bag (a story
+    that gained a member) is weighed anew."""
+    stats, _ = twins
+    for _ in range(500):
+        stats.count("en", VOCAB[:5])
+    story = StoryProfile(1)
+    story.add(rep(1, words=" ".join(VOCAB[:20])))
+    report = rep(2, words=" ".join(VOCAB[10:30]))
+    stats.load_bags("en", report.terms, [story.terms["en"]])
+    bag = story.terms["en"]
+    assert stats.bag_norm("en", bag) is None
+    choose(report, [story], stats, {}, 4.0, 48 * 3600.0)
+    kept = stats.bag_norm("en", bag)
+    assert kept == math.sqrt(sum((n * stats("en", t)) ** 2 for t, n in bag.items()))
+    grown = story.copy()
+    grown.add(rep(3, words=" ".join(VOCAB[:40])))
+    assert stats.bag_norm("en", grown.terms["en"]) is None
+    for _ in range(6):
+        stats.count("en", VOCAB[:5])
+    stats("en", VOCAB[0])  # asked past a hundredth more reports: a recount
+    assert stats.bag_norm("en", bag) is None
