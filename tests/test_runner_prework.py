@@ -86,32 +86,34 @@ def stored(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 async def run(rules: Rules, tmp: Path, parse_pool: ParsePool | None) -> tuple[Store, int]:
-    """One cycle over FEEDS; the store and how often this process's matcher ran."""
+    """A cycle over each of FEEDS in turn; the store and how often this process's matcher ran.
+    One feed a cycle: the order reports reach the store decides which story each joins, and
+    polls of one cycle finish in any order."""
     with FeedServer() as server:
-        sources = [
-            Source(name=f"S{i}", kind="rss", every_s=600, url=server.add_file(f"/{i}.xml", f))
-            for i, f in enumerate(FEEDS)
-        ]
         db = connect(tmp / "state.db")
         migrate(db)
         clock = SystemClock()
         store = Store(db, clock, rules.stories)
         calls = 0
         async with make_client(rules.fetch) as client:
-            pipeline = Pipeline(
-                replace(rules, sources=tuple(sources)), store,
-                Fetcher(client, rules.fetch, clock), Sink(), clock, parse_pool=parse_pool,
-            )  # fmt: skip
-            here = pipeline.matcher.match_item
+            for i, f in enumerate(FEEDS):
+                source = Source(
+                    name=f"S{i}", kind="rss", every_s=600, url=server.add_file(f"/{i}.xml", f)
+                )
+                pipeline = Pipeline(
+                    replace(rules, sources=(source,)), store,
+                    Fetcher(client, rules.fetch, clock), Sink(), clock, parse_pool=parse_pool,
+                )  # fmt: skip
+                here = pipeline.matcher.match_item
 
-            def counted(item: Any) -> Any:
-                nonlocal calls
-                calls += 1
-                return here(item)
+                def counted(item: Any, here: Any = here) -> Any:
+                    nonlocal calls
+                    calls += 1
+                    return here(item)
 
-            pipeline.matcher.match_item = counted  # type: ignore[method-assign,assignment]  # a spy
-            reports = await pipeline.run_once()
-    assert all(r.ok and r.items for r in reports), reports
+                pipeline.matcher.match_item = counted  # type: ignore[method-assign,assignment]  # a spy
+                reports = await pipeline.run_once()
+                assert all(r.ok and r.items for r in reports), reports
     return store, calls
 
 
