@@ -16,6 +16,7 @@ from typing import Any
 from core.errors import StoreError
 from core.items import Item
 from core.story import SUMMARY_KEPT, StoryItemView, StoryView
+from storage import merges
 from storage.connect import DB_NAME, open_reader, refusal, state_dir
 from storage.fts import fts_query
 from storage.fts import parse as parse_query
@@ -258,16 +259,22 @@ def iter_items(
 
 
 def story_members(conn: sqlite3.Connection, story_id: int) -> list[StoryMember]:
-    """The reports of a story in the order they joined it, each with why it joined."""
+    """The reports of a story in the order they joined it, each with why it joined (and,
+    when merges moved it, "; in story INTO since item BY" each: `storage.merges`)."""
+    rows = conn.execute(
+        "SELECT i.id, i.source, i.lang, i.published, i.title, i.url, si.reason, si.score,"
+        " si.merge_id FROM story_items si JOIN items i ON i.id = si.item_id"
+        " WHERE si.story_id = ? ORDER BY si.joined_at, i.id",
+        (story_id,),
+    ).fetchall()
+    moved = merges.histories(conn, [r[8] for r in rows if r[8] is not None])
     return [
-        StoryMember(iid, source, lang, parse_iso(published), title, url, reason, score)
-        for iid, source, lang, published, title, url, reason, score in conn.execute(
-            "SELECT i.id, i.source, i.lang, i.published, i.title, i.url, si.reason, si.score"
-            " FROM story_items si JOIN items i ON i.id = si.item_id WHERE si.story_id = ?"
-            " ORDER BY si.joined_at, i.id",
-            (story_id,),
+        StoryMember(
+            iid, source, lang, parse_iso(published), title, url,
+            reason + (moved.get(first, "") if first is not None else ""), score,
         )
-    ]
+        for iid, source, lang, published, title, url, reason, score, first in rows
+    ]  # fmt: skip
 
 
 def merged_into(conn: sqlite3.Connection, story_id: int) -> int | None:

@@ -28,7 +28,8 @@ def reassign(
     conn: sqlite3.Connection, groups: Sequence[Sequence[int]], now_s: str
 ) -> dict[int, int]:
     """File every item of `groups` in the story of its group (its reason: "reclustered", until
-    `set_reasons`). Returns item id -> story id."""
+    `set_reasons`; no merge moved it there: the merges of a replay are among stories of its own,
+    `storage.merges`). Returns item id -> story id."""
     items = [i for g in groups for i in g]
     old = _old_stories(conn, items)
     taken: set[int] = set()
@@ -42,8 +43,8 @@ def reassign(
         for i in group:
             story_of[i] = sid
     conn.executemany(
-        "UPDATE story_items SET story_id = ?, reason = 'reclustered', score = NULL"
-        " WHERE item_id = ?",
+        "UPDATE story_items SET story_id = ?, reason = 'reclustered', score = NULL,"
+        " merge_id = NULL WHERE item_id = ?",
         [(story_of[i], i) for i in items],
     )
     for sid in taken:

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from storage import merges
 from storage.records import epoch, iso
 
 # What a report costs only while it is in the clustering window: the clustering index and the
@@ -25,8 +26,9 @@ def prune(
     """Delete items last seen more than `retention_days` before `now` (with their matches,
     keys and full-text rows); drop clustering keys, features and story profiles older than
     twice the window (clustering never looks further back); delete stories left without
-    items unless a delivery record references them. Returns items deleted. Runs in the
-    caller's transaction."""
+    items unless a delivery record references them, and the merges no remaining member's
+    history follows (`storage.merges.prune`). Returns items deleted. Runs in the caller's
+    transaction."""
     cutoff = iso(now - timedelta(days=retention_days))
     window_floor = int(epoch(now) - 2 * window_hours * 3600)
     keep = story_references(conn)
@@ -51,13 +53,14 @@ def prune(
         " AND id NOT IN (SELECT story_id FROM story_items)" + guards,
         (cutoff,),
     )
+    merges.prune(conn)
     return int(deleted)
 
 
 def story_references(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, column) of every foreign key onto stories(id) outside this module's own tables
     (the delivery tables: outbox, deliveries, ...)."""
-    own = {"stories", "story_items", "story_topics", "story_profiles"}
+    own = {"stories", "story_items", "story_topics", "story_profiles", "story_merges"}
     refs = []
     tables = [
         r[0]

@@ -13,6 +13,7 @@ import weakref
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
+from storage import merges
 from stories.fingerprint import key64
 from stories.profile import Report, StoryProfile, report_keys
 
@@ -296,16 +297,15 @@ def save(conn: sqlite3.Connection, p: StoryProfile, cache: ProfileCache | None =
     )
 
 
-def merge(conn: sqlite3.Connection, into: StoryProfile, other: StoryProfile, by_item: int) -> None:
+def merge(
+    conn: sqlite3.Connection, into: StoryProfile, other: StoryProfile, by_item: int, ts: int
+) -> None:
     """Merge story `other` into `into` (whose profile the caller has updated and saves), as
-    the report `by_item` showed them one: its items (their reasons say so), topics, outlets
-    and languages move; the earlier of the two representatives and first sightings stays; it
-    is kept as a pointer (`merged_into`), with the stories merged into it before now pointing
-    at `into` too."""
-    conn.execute(
-        "UPDATE story_items SET story_id = ?, reason = reason || ? WHERE story_id = ?",
-        (into.story_id, f"; in story {into.story_id} since item {by_item}", other.story_id),
-    )
+    the report `by_item` showed them one at POSIX second `ts`: its items (the merge recorded
+    in `storage.merges`), topics, outlets and languages move; the earlier of the two
+    representatives and first sightings stays; it is kept as a pointer (`merged_into`), with
+    the stories merged into it before now pointing at `into` too."""
+    merges.record(conn, other.story_id, into.story_id, by_item, ts)
     conn.execute(
         "INSERT OR IGNORE INTO story_topics(story_id, topic, first_at)"
         " SELECT ?, topic, first_at FROM story_topics WHERE story_id = ?",

@@ -11,12 +11,14 @@ import sqlite3
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from config.model import Stories
 from core.items import Item
 from matching.result import MatchResult
 from storage import story_index, story_writes
 from storage.candidates import candidates, file_cluster_keys
+from storage.records import epoch
 from storage.story_index import Memory, TermStats
 from stories.cluster import Decision, Features, decide
 from stories.events import Choice, choose
@@ -87,12 +89,13 @@ def file_report(
     profile.add(report)
     merged: list[int] = []
     if choice is not None and choice.merge:
+        merged_at = int(epoch(datetime.fromisoformat(now_s)))
         others = story_index.profiles(conn, list(choice.merge))
         for other_id in choice.merge:
             other = others.get(other_id)
             if other is not None:
                 profile.merge(other)
-                story_index.merge(conn, profile, other, item_id)
+                story_index.merge(conn, profile, other, item_id, merged_at)
                 merged.append(other_id)
         if merged:
             reason += f"; merged stories {', '.join(map(str, merged))} into it"

@@ -172,6 +172,17 @@ def test_story_prints_its_reports_in_the_order_they_joined_and_why(
     assert f"why: same event as story {ar.story_id}: score " in blocks[2]
     assert ">= 4: anchors " in blocks[2] and "event visit" in blocks[2]
     assert blocks[2].rstrip().endswith(f"merged stories {ru.story_id} into it")
+    # stored once, as a row of merges; the member's reason is the one it joined with
+    when = VISIT[2].published
+    assert when is not None
+    db = open_state(str(folder))
+    try:
+        merges = db.conn.execute("SELECT story_id, into_id, by_item, ts FROM story_merges")
+        assert merges.fetchall() == [(ru.story_id, ar.story_id, en.item_id, int(when.timestamp()))]
+        stored = db.conn.execute("SELECT reason FROM story_items WHERE item_id = ?", (ru.item_id,))
+        assert stored.fetchone() == (ru.reason,)
+    finally:
+        db.conn.close()
 
 
 def test_a_merged_story_is_shown_as_the_story_it_was_merged_into(

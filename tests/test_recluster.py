@@ -348,8 +348,16 @@ def test_a_chat_that_had_a_merged_story_still_has_its_event_after_recluster(
         assert {r.story_id for r in tobruk} == {t} != {ar.story_id}
         assert chats.undelivered(7, [ar.story_id, t]) == [t]  # chat 7 has the visit
 
+        moved = "SELECT item_id FROM story_items WHERE merge_id IS NOT NULL"
+        assert d.store.conn.execute(moved).fetchall() == [(ru.item_id,)]
+
         done = recluster(d.store, with_event_score(rules, 1.0), since=None, apply=True)
         assert done.stories_after == 1 and set(d.stories_by_item().values()) == {t}
+        # no member keeps a merge: those of the replay were among its own scratch stories
+        assert d.store.conn.execute(moved).fetchall() == []
+        assert d.store.conn.execute(
+            "SELECT count(*) FROM story_items WHERE reason LIKE '%; in story %'"
+        ).fetchone() == (0,)
         target = queries.merged_into(d.store.conn, ru.story_id)
         assert target is not None and d.store.story(target) is not None, target
         assert chats.undelivered(7, [t]) == []
