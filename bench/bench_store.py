@@ -20,7 +20,9 @@ of filling, replaying the generator: to measure a change to the code without a n
    last two clustering windows (2 x 48 h) the fill writes what the live store keeps: features,
    near-duplicate keys (`cluster_keys`), each story's profile (`stories.profile.StoryProfile`
    of its members, as `storage.story_index.save` writes it: `story_profiles`, `story_keys`);
-   `term_df` counts every report's word stems (`TermStats.count`). --full-index also files 16
+   `term_df` counts every report's word stems (`TermStats.count`). The identity and clustering
+   keys go into the large part of their index (`item_keys`, `cluster_keys`), as the daily
+   prune leaves them (`storage.identity`, `storage.candidates`). --full-index also files 16
    random band keys for every older item, the index as it would be if never pruned.
 1b. First cycles (bench/store/cycle.py): --cycle-feeds polls of --cycle-items new reports through
    the pipeline's writes (runner.writes), on the filled store and on an empty one, alternated,
