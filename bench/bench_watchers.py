@@ -109,8 +109,8 @@ async def pipeline_run(
 ) -> tuple[list[Figures], list[float], str]:
     """Two `run_once` cycles of the real pipeline; (figures, peak RSS MB per process, profile)."""
     rules = load_rules(ROOT / "rules.yaml")
-    fetch = replace(rules.fetch, parse_workers=workers)
-    rules = replace(rules, sources=tuple(bench_sources(urls)), fetch=fetch)
+    fetch = rules.fetch._replace(parse_workers=workers)
+    rules = rules._replace(sources=tuple(bench_sources(urls)), fetch=fetch)
     folder = tempfile.mkdtemp(prefix="bench-watchers-")  # removed in `finally` below
     db = connect(Path(folder) / "state.db")
     migrate(db)

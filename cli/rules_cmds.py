@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from cli.common import add_command, rules_or_exit
@@ -82,6 +80,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def documents(inputs: list[str]) -> Iterator[tuple[str, str, str]]:
     """(id, title, text) for every document in the inputs; raises ValueError with the place."""
+    from pathlib import Path
+
     for name in inputs:
         if name == "-":
             yield from _from_text("stdin", sys.stdin.read())
@@ -92,6 +92,8 @@ def documents(inputs: list[str]) -> Iterator[tuple[str, str, str]]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"{name}: cannot read: {exc}") from None
         if path.suffix == ".jsonl":
+            import json
+
             import orjson  # parses a report 3x faster than json; json has the last word
 
             for number, line in enumerate(data.splitlines(), 1):

@@ -4,7 +4,6 @@ would make of them."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -60,6 +59,8 @@ def run_story(args: argparse.Namespace) -> int:
         print(f"no story {asked}", file=sys.stderr)
         return 1
     if args.json:
+        import json
+
         record = {
             "story_id": view.id,
             "asked": asked,
