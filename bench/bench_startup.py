@@ -28,11 +28,11 @@ TARGET_S = 0.15
 COMMANDS = {
     "check": ["config"],
     "explain": ["config", "matching.engine", "matching.explain", "orjson", "cli.explain_workers"],
-    "search": ["storage.queries"],
-    "sources": ["config", "core.health", "storage.health", "storage.queries"],
-    "export": ["storage.exports", "storage.queries", "csv"],
-    "story": ["storage.queries"],
-    "backtest": ["config", "matching.engine", "storage.queries"],
+    "search": ["storage.queries", "storage.connect"],
+    "sources": ["config", "core.health", "storage.health", "storage.connect"],
+    "export": ["storage.exports", "storage.connect", "csv"],
+    "story": ["storage.queries", "storage.connect"],
+    "backtest": ["config", "matching.engine", "storage.queries", "storage.connect"],
 }
 
 

@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -202,8 +202,8 @@ async def fetch_only_run(urls: Sequence[str], workers: int, server_pid: int) -> 
                 )  # fmt: skip
                 wall, main, loop, wcpu, scpu = meter.stop()
                 for source, outcome in zip(sources, outcomes, strict=True):
-                    healths[source.name] = replace(
-                        healths[source.name], etag=outcome.etag,
+                    healths[source.name] = healths[source.name]._replace(
+                        etag=outcome.etag,
                         last_modified=outcome.last_modified,
                     )  # fmt: skip
                 ok = sum(o.ok for o in outcomes)

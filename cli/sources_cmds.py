@@ -110,8 +110,8 @@ def _problem(h: SourceHealth) -> str:
 
 def show_sources(args: argparse.Namespace) -> int:
     from core.health import SourceHealth
+    from storage.connect import read_only
     from storage.health import load_health
-    from storage.queries import read_only
 
     rules = rules_or_exit(args)
     if rules is None:

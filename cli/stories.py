@@ -122,11 +122,12 @@ def _day(dt: datetime | None) -> str:
 
 def run_search(args: argparse.Namespace) -> int:
     from storage import queries
+    from storage.connect import read_only
     from storage.snippets import bracketed
 
     query = " ".join(args.query)
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             hits = queries.search(conn, query, args.limit)
     except StoreError as exc:
         print(exc, file=sys.stderr)
@@ -183,6 +184,7 @@ def backtest(
 def run_backtest(args: argparse.Namespace) -> int:
     from matching.engine import Matcher
     from storage import queries
+    from storage.connect import read_only
 
     ok, since = since_or_none(args)
     rules = rules_or_exit(args)
@@ -190,7 +192,7 @@ def run_backtest(args: argparse.Namespace) -> int:
         return 1
     matcher = Matcher.from_rules(rules)
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             seen, changes = backtest(matcher, queries.iter_items(conn, since), args.examples)
     except StoreError as exc:
         print(exc, file=sys.stderr)
@@ -265,13 +267,14 @@ def write_export(stories: Iterator[StoryView], fmt: str, out: IO[str]) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from storage import exports, queries
+    from storage import exports
+    from storage.connect import read_only
 
     ok, since = since_or_none(args)
     if not ok:
         return 1
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             if args.topic and not _topics_known(args.topic, exports.story_topics(conn)):
                 return 1
             stories = exports.iter_export(conn, since, args.topic, args.matched_only)

@@ -45,10 +45,11 @@ def register(sub: Any) -> None:
 
 def run_story(args: argparse.Namespace) -> int:
     from storage import queries
+    from storage.connect import read_only
 
     asked = args.story_id
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             target = queries.merged_into(conn, asked) or asked
             view = queries.story_view(conn, target)
             members = queries.story_members(conn, target) if view is not None else []

@@ -15,7 +15,8 @@ import pytest
 from config import load_rules
 from config.model import Rules, Source
 from core.clock import SystemClock
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
+from core.outcome import PollOutcome
 from core.story import StoryNews, StoryView
 from runner.cycle import CycleReport, Pipeline
 from storage.db import connect, migrate
