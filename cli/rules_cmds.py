@@ -127,8 +127,6 @@ def run_explain(args: argparse.Namespace) -> int:
     rules = rules_or_exit(args)
     if rules is None:
         return 1
-    import orjson  # 4-5x faster than json.dumps on these hit lists (bench/bench_explain.py)
-
     from cli.explain_workers import write_all
 
     matcher = Matcher.from_rules(rules)
@@ -138,6 +136,10 @@ def run_explain(args: argparse.Namespace) -> int:
     def render(doc: tuple[str, str, str]) -> bytes:
         result = matcher.match(*doc, snippets=snippets)
         if args.json:
+            # 4-5x faster than json.dumps on these hit lists (bench/bench_explain.py); imported
+            # for --json alone: it brings dataclasses, uuid and json, a sixth of a start-up
+            import orjson
+
             return orjson.dumps(explainer.json(result), option=orjson.OPT_APPEND_NEWLINE)
         return (explainer.text(result, args.verbose) + "\n").encode()
 
