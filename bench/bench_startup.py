@@ -10,12 +10,17 @@ PYTHONDONTWRITEBYTECODE is set and nothing was compiled, every start compiles ev
 again. With `--before REV` the same is measured on the code of that git revision (a copy made
 with `git archive`), where every command imported everything at bot.py's import.
 
+Where valgrind is on PATH, each line also gives the instructions those imports execute
+(callgrind's count: unlike wall time, it does not vary with the machine's load).
+
 Target (issue 16): < 0.15 s for check, explain, search, sources, export, story, backtest.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,15 +29,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 0.15
-# What each command's handler imports before it starts its work (see cli/).
+# What each command's handler imports before it starts its work (see cli/), invoked as an
+# operator most often does: explain with text output and a text file (--json and .jsonl input
+# add orjson, with dataclasses, uuid and json: ~50M instructions, ~25 ms).
 COMMANDS = {
     "check": ["config"],
-    "explain": ["config", "matching.engine", "matching.explain", "orjson", "cli.explain_workers"],
-    "search": ["storage.queries"],
-    "sources": ["config", "core.health", "storage.health", "storage.queries"],
-    "export": ["storage.exports", "storage.queries", "csv"],
-    "story": ["storage.queries"],
-    "backtest": ["config", "matching.engine", "storage.queries"],
+    "explain": ["config", "matching.engine", "matching.explain", "cli.explain_workers"],
+    "search": ["storage.queries", "storage.connect"],
+    "sources": ["config", "core.health", "storage.health", "storage.connect"],
+    "export": ["storage.exports", "storage.connect", "csv"],
+    "story": ["storage.queries", "storage.connect"],
+    "backtest": ["config", "matching.engine", "storage.queries", "storage.connect"],
 }
 
 
@@ -65,19 +72,39 @@ def startup(root: Path, modules: list[str]) -> tuple[float, float]:
     return min(walls), min(imports)
 
 
+def instructions(root: Path, modules: list[str]) -> int | None:
+    """Instructions the same imports execute (callgrind), which do not vary with the machine's
+    load as wall time does; None without valgrind on PATH."""
+    if shutil.which("valgrind") is None:
+        return None
+    imports = "".join(f"; import {m}" for m in modules)
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
+         f"import sys; sys.argv = ['bot.py']; import bot{imports}"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    return int(found.group(1)) if found else None
+
+
+def _counted(root: Path, modules: list[str]) -> str:
+    count = instructions(root, modules)
+    return f", {count / 1e6:.0f}M instructions" if count is not None else ""
+
+
 def measure(label: str, root: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-x", r"\.venv|\.lockenv|state", str(root)],
         check=True,
     )
     base, _ = startup(root, [])
-    print(f"{label}: bot.py alone (what --help costs) {base:.3f} s")
+    print(f"{label}: bot.py alone (what --help costs) {base:.3f} s{_counted(root, [])}")
     for command, modules in COMMANDS.items():
         wall, imports = startup(root, modules)
         mark = "ok" if wall < TARGET_S else "over"
         print(
-            f"{label}: {command:9} starts in {wall:.3f} s (imports {imports:.3f} s) "
-            f"[target < {TARGET_S} s: {mark}]"
+            f"{label}: {command:9} starts in {wall:.3f} s (imports {imports:.3f} s"
+            f"{_counted(root, modules)}) [target < {TARGET_S} s: {mark}]"
         )
 
 

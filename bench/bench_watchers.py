@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -109,8 +109,8 @@ async def pipeline_run(
 ) -> tuple[list[Figures], list[float], str]:
     """Two `run_once` cycles of the real pipeline; (figures, peak RSS MB per process, profile)."""
     rules = load_rules(ROOT / "rules.yaml")
-    fetch = replace(rules.fetch, parse_workers=workers)
-    rules = replace(rules, sources=tuple(bench_sources(urls)), fetch=fetch)
+    fetch = rules.fetch._replace(parse_workers=workers)
+    rules = rules._replace(sources=tuple(bench_sources(urls)), fetch=fetch)
     folder = tempfile.mkdtemp(prefix="bench-watchers-")  # removed in `finally` below
     db = connect(Path(folder) / "state.db")
     migrate(db)
@@ -202,8 +202,8 @@ async def fetch_only_run(urls: Sequence[str], workers: int, server_pid: int) -> 
                 )  # fmt: skip
                 wall, main, loop, wcpu, scpu = meter.stop()
                 for source, outcome in zip(sources, outcomes, strict=True):
-                    healths[source.name] = replace(
-                        healths[source.name], etag=outcome.etag,
+                    healths[source.name] = healths[source.name]._replace(
+                        etag=outcome.etag,
                         last_modified=outcome.last_modified,
                     )  # fmt: skip
                 ok = sum(o.ok for o in outcomes)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from cli.common import add_command, rules_or_exit
@@ -82,6 +80,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def documents(inputs: list[str]) -> Iterator[tuple[str, str, str]]:
     """(id, title, text) for every document in the inputs; raises ValueError with the place."""
+    from pathlib import Path
+
     for name in inputs:
         if name == "-":
             yield from _from_text("stdin", sys.stdin.read())
@@ -92,6 +92,8 @@ def documents(inputs: list[str]) -> Iterator[tuple[str, str, str]]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"{name}: cannot read: {exc}") from None
         if path.suffix == ".jsonl":
+            import json
+
             import orjson  # parses a report 3x faster than json; json has the last word
 
             for number, line in enumerate(data.splitlines(), 1):
@@ -125,8 +127,6 @@ def run_explain(args: argparse.Namespace) -> int:
     rules = rules_or_exit(args)
     if rules is None:
         return 1
-    import orjson  # 4-5x faster than json.dumps on these hit lists (bench/bench_explain.py)
-
     from cli.explain_workers import write_all
 
     matcher = Matcher.from_rules(rules)
@@ -136,6 +136,10 @@ def run_explain(args: argparse.Namespace) -> int:
     def render(doc: tuple[str, str, str]) -> bytes:
         result = matcher.match(*doc, snippets=snippets)
         if args.json:
+            # 4-5x faster than json.dumps on these hit lists (bench/bench_explain.py); imported
+            # for --json alone: it brings dataclasses, uuid and json, a sixth of a start-up
+            import orjson
+
             return orjson.dumps(explainer.json(result), option=orjson.OPT_APPEND_NEWLINE)
         return (explainer.text(result, args.verbose) + "\n").encode()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +125,7 @@ def run_once(args: argparse.Namespace) -> int:
 
 def run_service(args: argparse.Namespace) -> int:
     import asyncio  # only where a command runs a loop: 30 ms at start-up
+    import signal
 
     service = _service(args)
     if service is None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.common import add_command, common_parent, rules_or_exit
@@ -13,6 +11,8 @@ from core import duration
 from core.errors import ParseError, RulesError
 
 if TYPE_CHECKING:  # each handler imports what it uses (cli/common.py)
+    from datetime import datetime
+
     from config.model import Rules
     from core.health import SourceHealth
     from runner.trial import Trial
@@ -110,8 +110,8 @@ def _problem(h: SourceHealth) -> str:
 
 def show_sources(args: argparse.Namespace) -> int:
     from core.health import SourceHealth
+    from storage.connect import read_only
     from storage.health import load_health
-    from storage.queries import read_only
 
     rules = rules_or_exit(args)
     if rules is None:
@@ -246,6 +246,8 @@ def run_try(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace, lines: list[str]) -> int:
     """Append `lines` to the rules file, validated; the issues on stderr and 1 when refused."""
+    from pathlib import Path
+
     from config.edit import append_sources, write_rules
 
     path = Path(args.rules)
@@ -284,6 +286,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from config.edit import source_line
     from watchers.opml import new_sources, read_opml
 
@@ -309,6 +313,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
     from watchers.opml import feed_url, write_opml
 
     rules = rules_or_exit(args)

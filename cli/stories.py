@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 from cli.common import add_command, rules_or_exit
@@ -16,6 +12,8 @@ from core import duration
 from core.errors import StoreError
 
 if TYPE_CHECKING:  # each handler imports what it uses (cli/common.py)
+    from datetime import datetime
+
     from core.story import StoryView
     from matching.engine import Matcher
     from storage.records import StoredItem
@@ -91,6 +89,8 @@ def register(sub: Any) -> None:
 def parse_since(text: str | None, now: datetime) -> datetime | None:
     """An age before `now` (a duration with its unit: 7d, 48h, 30m, 2w; `core.duration`), or
     an ISO date or time (UTC if no zone)."""
+    from datetime import UTC, datetime, timedelta
+
     if text is None:
         return None
     age = duration.parse(text)
@@ -107,6 +107,8 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
 
 def since_or_none(args: argparse.Namespace) -> tuple[bool, datetime | None]:
     """(valid, the time --since names); prints why when it is not valid."""
+    from datetime import UTC, datetime
+
     try:
         return True, parse_since(args.since, datetime.now(UTC))
     except ValueError as exc:
@@ -120,11 +122,12 @@ def _day(dt: datetime | None) -> str:
 
 def run_search(args: argparse.Namespace) -> int:
     from storage import queries
+    from storage.connect import read_only
     from storage.snippets import bracketed
 
     query = " ".join(args.query)
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             hits = queries.search(conn, query, args.limit)
     except StoreError as exc:
         print(exc, file=sys.stderr)
@@ -145,13 +148,15 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
-@dataclass
 class Change:
     """What a backtest found for one topic, newly matching (+) or no longer (-): how many,
     and the first few as the lines it prints (all it keeps of them)."""
 
-    counts: dict[str, int] = field(default_factory=lambda: {"+": 0, "-": 0})
-    shown: dict[str, list[str]] = field(default_factory=lambda: {"+": [], "-": []})
+    __slots__ = ("counts", "shown")
+
+    def __init__(self) -> None:
+        self.counts = {"+": 0, "-": 0}
+        self.shown: dict[str, list[str]] = {"+": [], "-": []}
 
     def add(self, sign: str, stored: StoredItem, examples: int) -> None:
         self.counts[sign] += 1
@@ -179,6 +184,7 @@ def backtest(
 def run_backtest(args: argparse.Namespace) -> int:
     from matching.engine import Matcher
     from storage import queries
+    from storage.connect import read_only
 
     ok, since = since_or_none(args)
     rules = rules_or_exit(args)
@@ -186,7 +192,7 @@ def run_backtest(args: argparse.Namespace) -> int:
         return 1
     matcher = Matcher.from_rules(rules)
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             seen, changes = backtest(matcher, queries.iter_items(conn, since), args.examples)
     except StoreError as exc:
         print(exc, file=sys.stderr)
@@ -238,12 +244,16 @@ def story_record(v: StoryView) -> dict[str, Any]:
 def write_export(stories: Iterator[StoryView], fmt: str, out: IO[str]) -> int:
     n = 0
     if fmt == "jsonl":
+        import json
+
         for v in stories:
             out.write(json.dumps(story_record(v), ensure_ascii=False) + "\n")
             n += 1
         return n
     fields = ["story_id", "title", "url", "topics", "entities", "languages", "sources",
               "first_seen", "items"]  # fmt: skip
+    import csv
+
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for v in stories:
@@ -257,13 +267,14 @@ def write_export(stories: Iterator[StoryView], fmt: str, out: IO[str]) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from storage import exports, queries
+    from storage import exports
+    from storage.connect import read_only
 
     ok, since = since_or_none(args)
     if not ok:
         return 1
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             if args.topic and not _topics_known(args.topic, exports.story_topics(conn)):
                 return 1
             stories = exports.iter_export(conn, since, args.topic, args.matched_only)

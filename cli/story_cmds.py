@@ -4,7 +4,6 @@ would make of them."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -46,10 +45,11 @@ def register(sub: Any) -> None:
 
 def run_story(args: argparse.Namespace) -> int:
     from storage import queries
+    from storage.connect import read_only
 
     asked = args.story_id
     try:
-        with queries.read_only(args.state) as conn:
+        with read_only(args.state) as conn:
             target = queries.merged_into(conn, asked) or asked
             view = queries.story_view(conn, target)
             members = queries.story_members(conn, target) if view is not None else []
@@ -60,6 +60,8 @@ def run_story(args: argparse.Namespace) -> int:
         print(f"no story {asked}", file=sys.stderr)
         return 1
     if args.json:
+        import json
+
         record = {
             "story_id": view.id,
             "asked": asked,

@@ -8,8 +8,6 @@ FILE:LINE:COLUMN; the topics (`config.loader`) refer to the entities read here.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from yaml.nodes import Node
 
 from config.model import ENTITY_KINDS, Entity
@@ -101,7 +99,7 @@ def read_entities(reader: Reader, node: Node) -> dict[str, Entity]:
         ]
         if not out[eid].ambiguous:
             reader.error(node, f"{what} needs 'ambiguous:' spellings")
-        out[eid] = replace(out[eid], corroborated_by=tuple(refs))
+        out[eid] = out[eid]._replace(corroborated_by=tuple(refs))
     for eid, fields in groups.items():
         _group_entity(reader, eid, fields, out, groups)
     for eid, node in containers.items():
@@ -122,7 +120,7 @@ def _within(reader: Reader, eid: str, node: Node, entities: dict[str, Entity]) -
     elif ref == eid or _contains(entities, eid, ref):
         reader.error(node, f"{what}: '{ref}' lies within '{eid}' already (a loop)")
     else:
-        entities[eid] = replace(entities[eid], within=ref)
+        entities[eid] = entities[eid]._replace(within=ref)
 
 
 def _contains(entities: dict[str, Entity], outer: str, inner: str) -> bool:
@@ -176,7 +174,7 @@ def _group_entity(
             )
         elif value is not None:
             at_least = value
-    entities[eid] = replace(entities[eid], members=tuple(members), at_least=at_least)
+    entities[eid] = entities[eid]._replace(members=tuple(members), at_least=at_least)
 
 
 def read_labels(reader: Reader, entry: tuple[Node, Node] | None, what: str) -> dict[str, str]:

@@ -12,8 +12,7 @@ topics are read here; the entities in `config.entities`, the other sections in
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, Node
 
@@ -26,6 +25,9 @@ from config.yamlnodes import Reader
 from config.yamlsyntax import compose
 from core.errors import RulesError, RulesIssue
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 TOP_KEYS = ("version", "entities", "topics", "sources", "fetch", "delivery", "access", "stories")
 TOPIC_KEYS = ("title", "alert", "threshold", "terms", "require", "near", "exclude")
 EXCLUDE_KEYS = ("any", "below", "unless")
@@ -35,7 +37,8 @@ def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules file; RulesError if it is missing or invalid."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
     except FileNotFoundError:
         raise RulesError([RulesIssue(name, 1, 1, "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -45,6 +48,8 @@ def load_rules(path: str | Path) -> Rules:
 
 def file_exists(path: str) -> bool:
     """Whether a `file` source's path is there (`~` expanded), as loading rules checks it."""
+    from pathlib import Path  # only for a file that has a `file` source
+
     return Path(path).expanduser().exists()
 
 
@@ -86,7 +91,7 @@ def parse_rules(
     if syntax_issues or reader.issues:
         raise RulesError(syntax_issues + reader.issues, reader.warnings)
     lint(reader, root, rules, exists)
-    return replace(rules, warnings=tuple(sorted(reader.warnings, key=_place)))
+    return rules._replace(warnings=tuple(sorted(reader.warnings, key=_place)))
 
 
 def _place(issue: RulesIssue) -> tuple[int, int]:

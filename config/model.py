@@ -3,12 +3,17 @@
 Every stage receives the part it needs (a `Topic`, a `Source`, `Delivery` settings) from a
 `Rules` object produced by `config.loader`. Defaults here are the documented defaults of the
 operator's guide in README.md.
+
+Each is a named tuple (a changed copy: `rules._replace(...)`), as immutable as a frozen
+dataclass and a quarter of its cost to define: every command that reads the rules imports this
+module, and its twelve classes as dataclasses (with `dataclasses` itself) took a third of
+`check`'s start-up (bench/bench_startup.py). No field has a mutable default: a named tuple
+would share it between instances.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Literal
+# No `from __future__ import annotations` here: `typing.NamedTuple` would compile each field's
+# annotation string (a quarter of this module's import); evaluated, they cost next to nothing.
+from typing import Literal, NamedTuple
 
 from core.entities import EntityKinds
 from core.errors import RulesIssue
@@ -22,8 +27,7 @@ ENTITY_KINDS = ("person", "organisation", "place", "region", "theme", "event", "
 AlertMode = Literal["instant", "digest"]
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(NamedTuple):
     """Something the monitor recognises, with its spellings per language.
 
     `aliases` count on their own; `ambiguous` aliases count only when another entity of the same
@@ -41,8 +45,8 @@ class Entity:
     kind: str
     labels: dict[str, str]
     aliases: dict[str, tuple[str, ...]]
-    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ambiguous: dict[str, tuple[str, ...]]
+    not_in: dict[str, tuple[str, ...]]
     corroborated_by: tuple[str, ...] = ()  # when set, only these entities corroborate
     within: str = ""  # the id of the place this place lies in ("" when none)
     # A group ("these together"): also found when at least `at_least` of `members` are.
@@ -54,8 +58,7 @@ class Entity:
         return self.labels.get(lang) or self.labels.get("en") or self.id.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A weighted term of a topic: an entity id, or an inline keyword list per language."""
 
     weight: float
@@ -64,8 +67,7 @@ class Term:
     key: str = ""  # stable id: the entity id, or "kw:<first keyword>"
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """`any: [...]` in require/exclude: holds when any member (entity id or keyword) is found.
 
     Only an exclude group has the other two: it vetoes only while the topic's score is below
@@ -76,8 +78,7 @@ class Group:
     unless: tuple[Term, ...] = ()
 
 
-@dataclass(frozen=True)
-class Topic:
+class Topic(NamedTuple):
     id: str
     title: dict[str, str]
     alert: AlertMode
@@ -91,8 +92,7 @@ class Topic:
         return self.title.get(lang) or self.title.get("en") or self.id.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class SourceKind:
+class SourceKind(NamedTuple):
     """What rules.yaml says of one kind of source: the field naming what it reads (required),
     and the fields of url/query/channel/path it also takes (`url:` replacing the public
     endpoint). How the watchers poll and parse each kind: watchers.kinds, keyed the same."""
@@ -112,8 +112,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
 SOURCE_FIELDS = ("url", "query", "channel", "path")  # the fields that say what a source reads
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One place news comes from. Exactly one of url/query/channel/path is set, by kind."""
 
     name: str
@@ -129,8 +128,7 @@ class Source:
     enabled: bool = True
 
 
-@dataclass(frozen=True)
-class Fetch:
+class Fetch(NamedTuple):
     """Politeness and safety limits shared by every watcher."""
 
     user_agent: str = "SahelWatch/0.1 (+https://github.com/sahel-watch; self-hosted news monitor)"
@@ -149,8 +147,7 @@ class Fetch:
     parse_workers: int | None = None  # processes parsing feeds; 0: in a thread; None: auto
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     """Defaults for new subscribers and digest composition."""
 
     default_topics: tuple[str, ...] = ()  # empty means every topic
@@ -161,15 +158,13 @@ class Delivery:
     max_stories_per_digest: int = 40
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(NamedTuple):
     mode: Literal["open", "allowlist"] = "open"
     admins: tuple[int, ...] = ()
     allow: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class Surge:
+class Surge(NamedTuple):
     """A story of a digest-only topic pushed at once: `outlets` outlets in at least
     `languages` languages within `within_hours` of its first report."""
 
@@ -178,30 +173,28 @@ class Surge:
     within_hours: float = 6.0
 
 
-@dataclass(frozen=True)
-class Stories:
+class Stories(NamedTuple):
     """Clustering, alert editing, surges and retention."""
 
     window_hours: float = 48.0
     similarity: float = 0.55
     event_score: float = 4.0  # what a report must score against a story to join it
     edit_within_hours: float = 24.0  # how long a sent alert is edited as outlets join
-    surge: Surge | None = field(default_factory=Surge)  # None: never
+    surge: Surge | None = Surge()  # None: never
     retention_days: float = 90.0
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     path: str
     entities: dict[str, Entity]
     topics: dict[str, Topic]
     sources: tuple[Source, ...] = ()
-    fetch: Fetch = field(default_factory=Fetch)
-    delivery: Delivery = field(default_factory=Delivery)
-    access: Access = field(default_factory=Access)
-    stories: Stories = field(default_factory=Stories)
-    # what `check` warns about (valid, but likely not meant): not compared, not part of rules
-    warnings: tuple[RulesIssue, ...] = field(default=(), compare=False, repr=False)
+    fetch: Fetch = Fetch()
+    delivery: Delivery = Delivery()
+    access: Access = Access()
+    stories: Stories = Stories()
+    # what `check` warns about (valid, but likely not meant)
+    warnings: tuple[RulesIssue, ...] = ()
 
     def entity_kinds(self) -> EntityKinds:
         """Entity id -> kind (person, place, organisation, ...), as the store files them, with

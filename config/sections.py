@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import fields, replace
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from yaml.nodes import Node, ScalarNode
 
@@ -226,6 +224,8 @@ def delivery(
             reader.error(f["daily_at"][1], f"delivery: daily_at '{at}' is not a time like 07:00")
         changes["daily_at"] = at
     if "timezone" in f:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only for a file that names one
+
         tz = reader.text(f["timezone"][1], "delivery: timezone")
         try:
             if tz is not None:
@@ -290,7 +290,7 @@ def stories(reader: Reader, entry: tuple[Node, Node] | None) -> Stories:
     if "surge" in f and not off:
         changes["surge"] = _surge(reader, f["surge"][1])
     result: Stories = _apply(base, changes)
-    return replace(result, surge=None) if off else result
+    return result._replace(surge=None) if off else result
 
 
 def _off(node: Node) -> bool:
@@ -316,5 +316,5 @@ def _surge(reader: Reader, node: Node) -> Surge | None:
 
 def _apply(base: Any, changes: dict[str, Any]) -> Any:
     """`base` with the valid changes applied (None means the value was refused)."""
-    known = {f.name for f in fields(base)}
-    return replace(base, **{k: v for k, v in changes.items() if v is not None and k in known})
+    known = base._fields
+    return base._replace(**{k: v for k, v in changes.items() if v is not None and k in known})

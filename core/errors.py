@@ -11,19 +11,20 @@ SahelWatchError
     └── TokenRejected   Telegram refused TELEGRAM_BOT_TOKEN (never carries the token)
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+# No `from __future__ import annotations` here: `typing.NamedTuple` would compile each field's
+# annotation string, and the first compile() in a process costs as much as a dataclass.
+from typing import NamedTuple
 
 
 class SahelWatchError(Exception):
     """Root of every error Sahel Watch raises deliberately."""
 
 
-@dataclass(frozen=True)
-class RulesIssue:
+class RulesIssue(NamedTuple):
     """One problem in a rules file, located at 1-based line and column: an error (the file is
-    refused) or a warning (valid, but likely not what was meant)."""
+    refused) or a warning (valid, but likely not what was meant). A named tuple, as immutable
+    as a frozen dataclass: `bot.py` imports this module, and `dataclasses` would add a fifth to
+    every command's start-up (bench/bench_startup.py)."""
 
     path: str
     line: int

@@ -1,38 +1,18 @@
-"""What one poll of one source produced, and the health record kept for each source."""
+"""The health record kept for each source between polls (what one poll produced:
+core.outcome).
 
-from __future__ import annotations
+A named tuple (a changed copy: `health._replace(...)`), as immutable as a frozen dataclass:
+`sources` reads it at start-up, where `dataclasses` would cost a fifth of the command's
+imports (bench/bench_startup.py).
+"""
 
-from dataclasses import dataclass
+# No `from __future__ import annotations`: `typing.NamedTuple` would compile each annotation
+# string, and the first compile() in a process costs as much as `dataclasses` (core/errors.py).
 from datetime import datetime
-
-from core.items import Item
-
-
-@dataclass(frozen=True)
-class PollOutcome:
-    """The result of polling one source once. `error` is in words for an operator ("" when ok)."""
-
-    source: str
-    started: datetime
-    finished: datetime
-    ok: bool
-    items: tuple[Item, ...] = ()
-    status: int | None = None
-    not_modified: bool = False
-    error: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    hint_s: float | None = None  # TTL / Cache-Control max-age / Retry-After, seconds
-    retry_after_s: float | None = None
-    bytes: int = 0
-    precomputed: object = None  # what the poll's parse step computed beside the items (see poll)
-    # why the body was read only in part ("" when read whole): XML broken off after some items,
-    # bad bytes in UTF-8, a false charset
-    degraded: str = ""
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class SourceHealth:
+class SourceHealth(NamedTuple):
     """Everything remembered about a source between polls (one row per source in the store)."""
 
     name: str

@@ -7,7 +7,6 @@ from every record, including the request lines httpx logs.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -55,6 +54,8 @@ class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, event and the event's fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        import json  # bot.py imports this module: json only once something is logged
+
         data: dict[str, Any] = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname.lower(),
@@ -99,5 +100,7 @@ def event(stage: str, source: str, level: int = logging.INFO, **fields: Any) -> 
 
 
 def _show(value: Any) -> str:
+    import json
+
     text = str(value)
     return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text

@@ -14,13 +14,16 @@ the same topic; then per topic sum the weights of the distinct terms found and c
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from config.model import Rules, Topic
-from core.items import Item
 from core.text import normalize
 from matching.compile import Compiled, TopicPlan
 from matching.result import Hit, MatchResult, TopicResult
 from matching.spans import attach_snippets, resolve, window
+
+if TYPE_CHECKING:  # explain matches no Item: core.items only where a caller has one
+    from core.items import Item
 
 
 class Matcher:

@@ -31,9 +31,10 @@ from config.model import Rules, Source
 from core.clock import Clock
 from core.errors import SahelWatchError
 from core.faults import crash_point
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
 from core.items import Item
 from core.log import event
+from core.outcome import PollOutcome
 from core.story import StoryNews
 from matching.engine import Matcher
 from matching.result import MatchResult
@@ -137,7 +138,7 @@ class Pipeline:
     def pause_by_admin(self, name: str, paused: bool) -> None:
         """Pause (`paused`) or resume a source for an admin; stored, so it survives a restart.
         Only that is written: a poll's health may be on its way to the store meanwhile."""
-        self._healths()[name] = replace(self.health(name), paused_by_admin=paused)
+        self._healths()[name] = self.health(name)._replace(paused_by_admin=paused)
         self.writes.call_now(partial(self.store.save_paused_by_admin, name, paused))
 
     def paused_by_admin(self) -> list[str]:
@@ -150,9 +151,9 @@ class Pipeline:
         while this waited for its batch, or after it, stands."""
         # The admin's flag is read here, on the loop, never on the writer thread: a stored
         # source keeps its own (save_health leaves it alone), a new one is stored with it.
-        flagged = replace(health, paused_by_admin=self.health(health.name).paused_by_admin)
+        flagged = health._replace(paused_by_admin=self.health(health.name).paused_by_admin)
         await self.writes.run(partial(self.store.save_health, flagged))
-        saved = replace(health, paused_by_admin=self.health(health.name).paused_by_admin)
+        saved = health._replace(paused_by_admin=self.health(health.name).paused_by_admin)
         self._healths()[health.name] = saved
         return saved
 

@@ -15,7 +15,7 @@ import logging
 import math
 import sqlite3
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import TextIO, cast
@@ -24,7 +24,7 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config import Rules, load_rules
-from config.model import Source
+from config.model import Fetch, Source
 from core.clock import Clock, SystemClock
 from core.errors import RulesError
 from core.health import SourceHealth
@@ -252,7 +252,7 @@ class Service:
     def apply(self, rules: Rules) -> None:
         """Swap in validated rules: matcher, delivery labels, fetch limits, story settings, and
         the set of scheduled sources. After a refused edit, the admins are told."""
-        http_of = partial(replace, parse_workers=None)  # what the HTTP client is built from
+        http_of = partial(Fetch._replace, parse_workers=None)  # what the HTTP client is built from
         if http_of(rules.fetch) != http_of(self.rules.fetch):
             old = self.client
             self.client = make_client(rules.fetch)

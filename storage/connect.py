@@ -9,8 +9,8 @@ timeout; the folder (0700) and the file (0600) are created private when missing,
 database holds subscribers' chat ids (SQLite gives its WAL and shared-memory files the
 database file's permissions). `open_reader(path)` is a read-only connection (SQLite's `mode=ro`
 and `query_only`) for the commands that only read, beside a running service: it creates
-nothing. Both refuse with a StoreError that names the file (and, for a corrupt one, how to
-recover it).
+nothing (`read_only(--state)`: one for a `with` block). Both refuse with a StoreError that
+names the file (and, for a corrupt one, how to recover it).
 
 Only sqlite3 here: the commands that only read import this module, not sqlite-utils (with
 numpy, about 0.3 s), which storage.db brings.
@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import StoreError
@@ -113,3 +115,24 @@ def open_reader(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise refusal(path, exc) from exc
     return conn
+
+
+@contextmanager
+def read_only(state: str | None) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the state database of --state (storage.connect.open_reader),
+    for the commands that only read, beside a running service: nothing is created, migrated or
+    written. StoreError when there is no database there or it cannot be read (SQLite reads the
+    file at the first query: a file that is no database, or a corrupt one, fails there)."""
+    path = state_dir(state) / DB_NAME
+    conn = open_reader(path)
+    try:
+        yield conn
+    except sqlite3.OperationalError as exc:  # a column or table a newer version added
+        raise StoreError(
+            f"cannot read the state database {path} ({exc}): if it was made by an older "
+            "version, start the service once (or run `python bot.py once`) to bring it up to date"
+        ) from exc
+    except sqlite3.DatabaseError as exc:
+        raise refusal(path, exc) from exc
+    finally:
+        conn.close()

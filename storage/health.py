@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from core.health import SourceHealth
-from storage.records import iso_or_none, parse_iso
+from storage.times import iso_or_none, parse_iso
 
 # the columns of a source's row, in the order save_health writes and load_health reads them
 _COLUMNS = (

@@ -1,7 +1,7 @@
 """The read side of the store: stories as StoryViews, full-text search, stored items for backtests.
 
 Plain functions over an sqlite3 connection; `storage.store.Store` exposes them as methods, and
-the commands that only read open a connection of their own with `read_only`.
+the commands that only read open a connection of their own with `storage.connect.read_only`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,6 @@ from core.errors import StoreError
 from core.items import Item
 from core.story import SUMMARY_KEPT, StoryItemView, StoryView
 from storage import merges
-from storage.connect import DB_NAME, open_reader, refusal, state_dir
 from storage.fts import fts_query
 from storage.fts import parse as parse_query
 from storage.records import SearchHit, StoredItem, StoryMember, iso, parse_iso
@@ -35,27 +33,6 @@ _STORY_ITEMS = (
 )
 MAX_VIEW_ITEMS = 50  # items listed in a StoryView: the representative, then the earliest
 SEARCH_SCAN = 400  # newest matching reports a search groups into stories
-
-
-@contextmanager
-def read_only(state: str | None) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to the state database of --state (storage.connect.open_reader),
-    for the commands that only read, beside a running service: nothing is created, migrated or
-    written. StoreError when there is no database there or it cannot be read (SQLite reads the
-    file at the first query: a file that is no database, or a corrupt one, fails there)."""
-    path = state_dir(state) / DB_NAME
-    conn = open_reader(path)
-    try:
-        yield conn
-    except sqlite3.OperationalError as exc:  # a column or table a newer version added
-        raise StoreError(
-            f"cannot read the state database {path} ({exc}): if it was made by an older "
-            "version, start the service once (or run `python bot.py once`) to bring it up to date"
-        ) from exc
-    except sqlite3.DatabaseError as exc:
-        raise refusal(path, exc) from exc
-    finally:
-        conn.close()
 
 
 def story_view(

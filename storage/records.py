@@ -1,7 +1,7 @@
-"""What the store hands back (IngestResult, SearchHit, StoredItem) and how it writes times.
+"""What the store hands back (IngestResult, SearchHit, StoredItem).
 
-Times are stored as ISO 8601 UTC text with seconds ('2026-08-13T04:24:00+00:00'), one format
-everywhere so that text comparison is time comparison; index tables use POSIX seconds.
+How it writes times is storage.times', re-exported here: most of the store's modules import
+them with these records.
 """
 
 from __future__ import annotations
@@ -9,36 +9,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from core.errors import StoreError
 from core.items import Item
 from core.story import StoryView
-
-
-def iso(dt: datetime) -> str:
-    """`dt` as the stored text (a naive datetime is taken to be UTC)."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def iso_or_none(dt: datetime | None) -> str | None:
-    return None if dt is None else iso(dt)
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    dt = datetime.fromisoformat(text)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def epoch(dt: datetime) -> float:
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+from storage.times import epoch as epoch
+from storage.times import iso as iso
+from storage.times import iso_or_none as iso_or_none
+from storage.times import parse_iso as parse_iso
 
 
 @dataclass(frozen=True)

@@ -33,19 +33,21 @@ class TermStats:
     `term_df` once and then kept: the store is the table's one writer, so what it counts here is
     what is stored (but for a batch rolled back, whose counts stay: a drift of a few reports).
 
-    An inverse frequency is computed when first asked, from the counts then, and kept until the
-    language's report count has moved by a hundredth (a recount: `resets` changes); reports
-    counted meanwhile change the counts, not the kept values. Rarities are thus one snapshot for
-    a stretch of reports (every report's at first, 200 at 20,000 reports), so that a story's
-    stem bag, weighed once, keeps its norm for the stretch (`bag_norm`, `stories.lexical`).
-    Past MAX_CACHED stems, a language's cache starts again (a recount too)."""
+    Inverse frequencies are a snapshot: those of the counts at the language's last recount,
+    taken when its report count has moved by a hundredth since the one before (every report at
+    first, every 200 at 20,000 reports; `resets` changes). Reports counted meanwhile are stored
+    and counted here, and subtracted from a stem's count when its rarity is computed, so a
+    rarity does not hang on when it was first asked, and a story's stem bag, weighed once,
+    keeps its norm until the recount (`bag_norm`, `stories.lexical`). Past MAX_CACHED stems, a
+    language's cache starts again (`resets` changes; the snapshot stays)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._df: dict[str, dict[str, int]] = {}
         self._docs: dict[str, int] = {}
         self._idf: dict[str, dict[str, float]] = {}
-        self._idf_at: dict[str, int] = {}  # the report count the kept inverse frequencies used
+        self._idf_at: dict[str, int] = {}  # the report count at the last recount
+        self._since: dict[str, dict[str, int]] = {}  # lang -> stem -> counted since the recount
         self._memo: dict[str, dict[str, int]] = {}  # lang -> stem -> its key in term_df
         # lang -> id -> (the bag, held weakly; `resets` when its norm was kept; the norm)
         self._bags: dict[str, dict[int, tuple[weakref.ref[Counter[str]], int, float]]] = {}
@@ -116,12 +118,9 @@ class TermStats:
         seen[id(bag)] = (weakref.ref(bag), self.resets, norm)
 
     def __call__(self, lang: str, stem: str) -> float:
-        """The smoothed inverse document frequency of `stem` among `lang` reports."""
-        docs = self._docs.get(lang)
-        if docs is not None and self.due(lang, docs):
-            self._idf.get(lang, {}).clear()  # the counts moved: compute again as asked
-            self.resets += 1
-            self._idf_at[lang] = docs
+        """The smoothed inverse document frequency of `stem` among `lang` reports (as of the
+        last recount, taken now if due)."""
+        self._recount_if_due(lang)
         value = self._idf.get(lang, {}).get(stem)
         if value is not None:
             return value
@@ -129,11 +128,18 @@ class TermStats:
         if known is None or stem not in known:
             self.load(lang, (stem,))
             known = self._df[lang]
-        docs = self._docs[lang]
-        self._idf_at.setdefault(lang, docs)
-        value = idf(docs, known[stem])
+            self._recount_if_due(lang)  # the language's count may just have been read
+        value = idf(self._idf_at[lang], known[stem] - self._since[lang].get(stem, 0))
         self._idf.setdefault(lang, {})[stem] = value
         return value
+
+    def _recount_if_due(self, lang: str) -> None:
+        docs = self._docs.get(lang)
+        if docs is not None and self.due(lang, docs):
+            self._idf.setdefault(lang, {}).clear()
+            self._since[lang] = {}
+            self._idf_at[lang] = docs
+            self.resets += 1
 
     def many(self, lang: str, stems: Collection[str]) -> dict[str, float]:
         """`self(lang, stem)` of each of `stems`, in one call (what scoring asks most)."""
@@ -156,10 +162,10 @@ class TermStats:
         known = self._df.get(lang)
         if known is None or not all(map(known.__contains__, stems)):
             return None
-        self._idf_at.setdefault(lang, docs)
+        at, since = self._idf_at[lang], self._since[lang]
         for t in stems:
             if t not in kept:
-                kept[t] = idf(docs, known[t])
+                kept[t] = idf(at, known[t] - since.get(t, 0))
         return kept
 
     def _keys(self, lang: str, stems: Iterable[str]) -> list[int]:
@@ -176,9 +182,10 @@ class TermStats:
         return out
 
     def due(self, lang: str, docs: int) -> bool:
-        """Whether the kept inverse frequencies of `lang` are to be computed again: its report
-        count `docs` has moved by more than a hundredth since they were."""
-        return abs(docs - self._idf_at.get(lang, docs)) * 100 > docs
+        """Whether `lang` is to be recounted: never yet, or its report count `docs` has moved
+        by more than a hundredth since."""
+        at = self._idf_at.get(lang)
+        return at is None or abs(docs - at) * 100 > docs
 
     def count(self, lang: str, stems: Collection[str]) -> None:
         """One more `lang` report holding `stems`."""
@@ -189,11 +196,13 @@ class TermStats:
             "INSERT INTO term_df(key, df) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET df = df + 1",
             rows,
         )
-        known = self._df.get(lang)
-        if known is not None:
-            for t in stems:
-                if t in known:
-                    known[t] += 1
+        known = self._df.get(lang, {})
+        since = self._since.get(lang)  # none before the language's first recount
+        for t in stems:
+            if t in known:
+                known[t] += 1
+            if since is not None:
+                since[t] = since.get(t, 0) + 1
         if lang in self._docs:
             self._docs[lang] += 1
 

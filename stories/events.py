@@ -36,10 +36,13 @@ are merged into it: the report shows they are one event.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from stories.lexical import LEXICAL, LEXICAL_ACROSS, Idf, Lexicon, compared, cosine
+from stories.lexical import LEXICAL, LEXICAL_ACROSS, Idf, Lexicon, ceiling, compared, cosine
 from stories.profile import Report, StoryProfile, significant
 
 KIND_WEIGHT = {"person": 3.0, "organisation": 2.0, "place": 1.0, "region": 0.5}
@@ -57,6 +60,8 @@ HEADLINE_SHARE = (0.5, 0.75, 1.0)
 PLACE_CONFLICT = 3.0
 DAY = 86400.0
 PER_DAY = 1.0
+# A total is rounded to 3 places: a story whose most falls short of a mark by less may reach it
+ROUNDING = 0.001
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,31 @@ def score(
 ) -> Score:
     """How much `r` looks like the same event as the story `s` (see the module docstring).
     `lexicon`: the rarities of the stems compared, read beforehand (`choose` does)."""
-    parts: list[tuple[str, float]] = []
-    shared: list[str] = []
-    total = 0.0
+    return _finish(_draft(r, s, within), r, idf, lexicon)
 
-    def add(label: str, value: float) -> None:
-        nonlocal total
+
+class _Draft(NamedTuple):
+    """A report against one story: every part of its score but the words'."""
+
+    story: StoryProfile
+    before: tuple[tuple[str, float], ...]  # anchors, event, themes (each part not 0)
+    after: tuple[tuple[str, float], ...]  # numbers, headline, places, time
+    shared: tuple[str, ...]
+    cut: float  # the words' (and anchors') share: less for another kind of happening
+    note: str  # what the cut adds to their labels
+    least: float  # the score without the words', which can only add to it
+    same: bool  # `compared`: the words are compared within the report's language
+    bags: list[tuple[str, Counter[str]]]  # and with these of the story's stem bags
+
+
+def _draft(r: Report, s: StoryProfile, within: Mapping[str, str]) -> _Draft:
+    before: list[tuple[str, float]] = []
+    after: list[tuple[str, float]] = []
+    shared: list[str] = []
+
+    def add(parts: list[tuple[str, float]], label: str, value: float) -> None:
         if value:
             parts.append((label, value))
-            total += value
 
     common = [e for e in r.anchors if s.anchors.get(e)]
     anchor_points = 0.0
@@ -122,38 +143,64 @@ def score(
     if r.primary and s.events and not s.events.get(r.primary):
         cut = 1 - 0.5 * maturity(s)
     note = ", cut: another kind of happening" if cut < 1 else ""
-    add(f"anchors {', '.join(common)}{note}", anchor_points * cut)
+    add(before, f"anchors {', '.join(common)}{note}", anchor_points * cut)
 
-    add(*_events(r, s, shared))
+    add(before, *_events(r, s, shared))
     themes = [t for t in r.themes if s.themes.get(t)]
     add(
+        before,
         f"themes {', '.join(themes)}",
         min(THEME_CAP, THEME * sum(s.support(s.themes, t) for t in themes)),
     )
-    words: tuple[str, ...] = ()
-    same, bags = compared(r, s)
-    if bags:
-        found = [cosine(r.terms, b, lang, idf, lexicon) for lang, b in bags]
-        if same:
-            cos, words = found[0]
-            add(f"words {', '.join(words)}{note}", LEXICAL * cos * cut)
-        else:
-            cos, words = max(found)
-            add(f"names and cognates {', '.join(words)}{note}", LEXICAL_ACROSS * cos * cut)
     numbers = sorted(significant(r.numbers & s.numbers.keys()))
-    add(f"numbers {', '.join(numbers)}", min(NUMBER_CAP, NUMBER * len(numbers)))
+    add(after, f"numbers {', '.join(numbers)}", min(NUMBER_CAP, NUMBER * len(numbers)))
     if r.title_numbers and s.numbers and not (r.title_numbers & s.numbers.keys()):
         add(
+            after,
             f"headline numbers {', '.join(sorted(r.title_numbers))} not in the story",
             -NUMBER_CONFLICT,
         )
     label, penalty = _headline(r, s, within)
-    add(label, penalty * maturity(s))
-    add(*_places(r, s, within))
+    add(after, label, penalty * maturity(s))
+    add(after, *_places(r, s, within))
     gap = abs(r.ts - s.mean_ts) / DAY - 1.0
     if gap > 0:
-        add(f"{gap + 1:.1f} days from the story", -PER_DAY * gap)
-    return Score(s.story_id, round(total, 3), tuple(parts), tuple(shared), words)
+        add(after, f"{gap + 1:.1f} days from the story", -PER_DAY * gap)
+    least = sum(v for _, v in before) + sum(v for _, v in after)
+    same, bags = compared(r, s)
+    return _Draft(s, tuple(before), tuple(after), tuple(shared), cut, note, least, same, bags)
+
+
+def _finish(d: _Draft, r: Report, idf: Idf, lexicon: Lexicon | None) -> Score:
+    """The score of a draft: its parts with the words' between, added up in that order."""
+    parts = list(d.before)
+    words: tuple[str, ...] = ()
+    if d.bags:
+        found = [cosine(r.terms, b, lang, idf, lexicon) for lang, b in d.bags]
+        if d.same:
+            cos, words = found[0]
+            label, value = f"words {', '.join(words)}{d.note}", LEXICAL * cos * d.cut
+        else:
+            cos, words = max(found)
+            label = f"names and cognates {', '.join(words)}{d.note}"
+            value = LEXICAL_ACROSS * cos * d.cut
+        if value:
+            parts.append((label, value))
+    parts += d.after
+    total = 0.0
+    for _, value in parts:
+        total += value
+    return Score(d.story.story_id, round(total, 3), tuple(parts), d.shared, words)
+
+
+def _most(d: _Draft, r: Report, idf: Idf, lexicon: Lexicon | None) -> float:
+    """The most the draft can score: its words' part at the cosine's ceiling."""
+    top = 0.0
+    for lang, bag in d.bags:
+        common = r.terms.keys() & bag.keys()
+        if common:
+            top = max(top, ceiling(r.terms, common, lang, idf, lexicon))
+    return d.least + (LEXICAL if d.same else LEXICAL_ACROSS) * d.cut * top
 
 
 def maturity(s: StoryProfile) -> float:
@@ -250,10 +297,22 @@ def choose(
         if p.n and p.first_ts - window_s <= r.ts <= p.last_ts + window_s
     }
     words = Lexicon(r.terms, idf)
-    scores = sorted(
-        (score(r, p, idf, within, words) for p in profiles.values()),
-        key=lambda sc: (-sc.total, sc.story_id),
-    )
+    drafts = [_draft(r, p, within) for p in profiles.values()]
+    # Scored fully only while a story could still be joined or be the nearest: its most
+    # (what its words could add, at most) reaches the threshold or the best scored so far.
+    # Asking the ceilings asks the rarities a recount may be due for, as scoring them in this
+    # order would; once recounted, the order they are scored in changes no answer.
+    most = [_most(d, r, idf, words) for d in drafts]
+    floor = min(threshold, max((d.least for d in drafts), default=threshold)) - ROUNDING
+    scores = []
+    top = -math.inf
+    for m, d in sorted(zip(most, drafts, strict=True), key=lambda md: -md[0]):
+        if m < floor or m < min(threshold, top) - ROUNDING:
+            break
+        sc = _finish(d, r, idf, words)
+        scores.append(sc)
+        top = max(top, sc.total)
+    scores.sort(key=lambda sc: (-sc.total, sc.story_id))
     qualified = [sc for sc in scores if sc.total >= threshold]
     if not qualified:
         return Choice(None, (), tuple(scores))

@@ -70,8 +70,8 @@ class Lexicon:
         # (kept by `idf`, so holding any stem settled since) and the report's norm under them
         self._mine: dict[str, tuple[int, Mapping[str, float], float]] = {}
 
-    def norms(self, lang: str, bag: Counter[str]) -> tuple[Mapping[str, float], float, float]:
-        """(the rarities of the report's stems, the report's norm, the bag's), or raises
+    def mine(self, lang: str) -> tuple[Mapping[str, float], float]:
+        """(the rarities of the report's stems, its norm) under `lang`'s rarities, or raises
         LookupError when `idf` cannot settle them (then they are asked one by one)."""
         idf = self._idf
         if idf is None:
@@ -83,14 +83,22 @@ class Lexicon:
                 raise LookupError(lang)
             mine = (idf.resets, found, _norm(self.terms, found))
             self._mine[lang] = mine
+        return mine[1], mine[2]
+
+    def norms(self, lang: str, bag: Counter[str]) -> tuple[Mapping[str, float], float, float]:
+        """(the rarities of the report's stems, the report's norm, the bag's), or raises
+        LookupError as `mine` does."""
+        weights, norm = self.mine(lang)
+        idf = self._idf
+        assert idf is not None  # `mine` answered
         theirs = idf.bag_norm(lang, bag)
         if theirs is None:
-            weights = idf.settled(lang, bag.keys())
-            if weights is None:
+            rarities = idf.settled(lang, bag.keys())
+            if rarities is None:
                 raise LookupError(lang)
-            theirs = _norm(bag, weights)
+            theirs = _norm(bag, rarities)
             idf.keep_norm(lang, bag, theirs)
-        return mine[1], mine[2], theirs
+        return weights, norm, theirs
 
 
 def cosine(
@@ -113,6 +121,24 @@ def cosine(
         return 0.0, ()
     top = tuple(t for t, _ in sorted(dot.items(), key=lambda kv: -kv[1])[:4])
     return sum(dot.values()) / (norm_a * norm_b), top
+
+
+def ceiling(
+    a: Counter[str], common: Collection[str], lang: str, idf: Idf, lexicon: Lexicon | None = None
+) -> float:
+    """The most the cosine of `a` with a bag sharing its stems `common` can be, whatever the
+    bag's weights: the weighted norm of `a` on `common` over its own (Cauchy-Schwarz).
+    Asks the rarities of `a`'s stems (as `cosine` would first)."""
+    try:
+        if lexicon is None or lexicon.terms is not a:
+            raise LookupError(lang)
+        weights, norm = lexicon.mine(lang)
+    except LookupError:
+        weights = _weights(idf, lang, a.keys())
+        norm = _norm(a, weights)
+    if not norm:
+        return 0.0
+    return math.sqrt(sum([(a[t] * weights[t]) ** 2 for t in common])) / norm
 
 
 def _norm(bag: Counter[str], weights: Mapping[str, float]) -> float:

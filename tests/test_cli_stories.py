@@ -20,6 +20,7 @@ from core.clock import FixedClock
 from core.items import Item
 from matching.engine import Matcher
 from storage import queries
+from storage.connect import read_only
 from storage.db import open_state
 from storage.store import Store
 
@@ -199,7 +200,7 @@ def test_export_streams_the_stories_iter_stories_gives(state: Path) -> None:
     # one JOIN (storage.exports) gives what three queries a story gave (storage.queries)
     from storage import exports
 
-    with queries.read_only(str(state / "state")) as conn:
+    with read_only(str(state / "state")) as conn:
         assert list(exports.iter_export(conn)) == list(queries.iter_stories(conn))
         since = NOW - timedelta(days=7)
         assert list(exports.iter_export(conn, since)) == list(queries.iter_stories(conn, since))

@@ -7,7 +7,6 @@ import json
 import logging
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -252,7 +251,7 @@ def test_recluster_with_the_settings_stories_were_made_under_changes_nothing(
 def split(tmp_path: Path, rules: Rules) -> tuple[Path, list[IngestResult]]:
     """A state folder whose reports were stored with event_score 1000: one story each."""
     folder = tmp_path / "state"
-    results = fill(folder, rules, replace(rules.stories, event_score=1000.0), COUP)
+    results = fill(folder, rules, rules.stories._replace(event_score=1000.0), COUP)
     assert len({r.story_id for r in results}) == 4
     return folder, results
 

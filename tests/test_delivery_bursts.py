@@ -35,7 +35,7 @@ def make(tmp_path: Path) -> tuple[DeliveryService, MemoryStories, FixedClock, io
     stories = MemoryStories(store)
     out = io.StringIO()
     sender = OutboxSender(store, TerminalTransport(out), Unpaced(), clock, poll_s=0.05)
-    rules = replace(RULES, delivery=replace(RULES.delivery, timezone="Africa/Tripoli"))
+    rules = RULES._replace(delivery=RULES.delivery._replace(timezone="Africa/Tripoli"))
     service = DeliveryService(rules, store, sender, stories, clock=clock, terminal=True)
     service.subscriptions.subscribe(1, "private")
     return service, stories, clock, out

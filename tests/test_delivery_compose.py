@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from config.model import Rules
@@ -181,10 +180,10 @@ def test_a_story_in_many_topics_keeps_a_short_alert() -> None:
 def make_rules_with_topics(n: int) -> Rules:
     base = RULES.topics["libya_diplomacy"]
     topics = {
-        f"t{i}": replace(base, id=f"t{i}", title={"en": f"Topic number {i} " + "z" * 100})
+        f"t{i}": base._replace(id=f"t{i}", title={"en": f"Topic number {i} " + "z" * 100})
         for i in range(n)
     }
-    return replace(RULES, topics=topics)
+    return RULES._replace(topics=topics)
 
 
 def test_sources_table_shows_a_degraded_source_with_its_reason() -> None:

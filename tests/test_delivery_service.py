@@ -3,7 +3,6 @@ the digest, quiet hours, hourly/daily digests on a pinned clock, and a story del
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,9 +150,7 @@ def test_daily_time_is_in_the_rules_timezone(tmp_path: Path) -> None:
     service, stories, clock, _out = make(tmp_path, "daily")
     rules = service.rules
     service.update_rules(
-        dataclasses.replace(
-            rules, delivery=dataclasses.replace(rules.delivery, timezone="Africa/Tripoli")
-        )
+        rules._replace(delivery=rules.delivery._replace(timezone="Africa/Tripoli"))
     )
     service.subscriptions.subscribe(1, "private")
     service.store.update_settings(1, clock.now(), daily_at="18:30")  # 16:30 UTC
@@ -252,14 +249,13 @@ def test_a_new_subscription_takes_the_defaults_of_the_rules_running_now(tmp_path
     service, _stories, clock, _out = make(tmp_path)
     first, created = service.subscriptions.subscribe(1, "private")
     assert created and (first.mode, first.all_topics, first.lang) == ("instant", True, "en")
-    delivery = dataclasses.replace(
-        service.rules.delivery,
+    delivery = service.rules.delivery._replace(
         default_mode="daily",
         default_topics=("libya_diplomacy",),
         daily_at="18:30",
         default_lang="fr",
     )
-    service.update_rules(dataclasses.replace(service.rules, delivery=delivery))
+    service.update_rules(service.rules._replace(delivery=delivery))
     second, _ = service.subscriptions.subscribe(2, "supergroup", "G", thread_id=5, lang="xx")
     assert (second.mode, second.daily_at, second.topics, second.all_topics) == (
         "daily", "18:30", ("libya_diplomacy",), False,

@@ -37,18 +37,24 @@ def make_rules(
             "person",
             {"en": "Saddam Haftar", "fr": "Saddam Haftar", "ar": "صدام حفتر"},
             {"en": ("Saddam Haftar",)},
+            {},
+            {},
         ),
         "wagner": Entity(
             "wagner",
             "organisation",
             {"en": "Wagner", "fr": "Wagner", "ar": "فاغنر"},
             {"en": ("Wagner",)},
+            {},
+            {},
         ),
         "burkina_faso": Entity(
             "burkina_faso",
             "place",
             {"en": "Burkina Faso", "fr": "Burkina Faso", "ar": "بوركينا فاسو"},
             {"en": ("Burkina Faso",)},
+            {},
+            {},
         ),
     }
     topics = {

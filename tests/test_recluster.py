@@ -89,7 +89,7 @@ TOBRUK = [
 
 
 def with_event_score(rules: Rules, event_score: float) -> Rules:
-    return replace(rules, stories=replace(rules.stories, event_score=event_score))
+    return rules._replace(stories=rules.stories._replace(event_score=event_score))
 
 
 class RecDesk(Desk):

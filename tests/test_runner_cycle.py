@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +15,8 @@ import pytest
 from config import load_rules
 from config.model import Rules, Source
 from core.clock import SystemClock
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
+from core.outcome import PollOutcome
 from core.story import StoryNews, StoryView
 from runner.cycle import CycleReport, Pipeline
 from storage.db import connect, migrate
@@ -77,7 +77,7 @@ async def run_cycle(
     clock = SystemClock()
     store = Store(db, clock, rules.stories)
     sink = Sink()
-    rules = replace(rules, sources=tuple(sources))
+    rules = rules._replace(sources=tuple(sources))
     async with make_client(rules.fetch) as client:
         pipeline = Pipeline(rules, store, Fetcher(client, rules.fetch, clock), sink, clock)
         for _ in range(rounds):
@@ -120,7 +120,7 @@ async def test_failing_source_never_stops_the_other(rules: Rules, tmp_path: Path
 async def test_repeated_failures_pause_the_source_and_tell_admins(
     rules: Rules, tmp_path: Path
 ) -> None:
-    rules = replace(rules, fetch=replace(rules.fetch, failures_before_pause=2))
+    rules = rules._replace(fetch=rules.fetch._replace(failures_before_pause=2))
     with FeedServer() as server:
         bad = server.add("/bad.xml", status=500)
         sink, store = await run_cycle(
@@ -151,7 +151,7 @@ async def test_a_store_failure_counts_on_the_source_and_keeps_its_validators(
         source = Source(name="Feed", kind="rss", every_s=600, url=url)
         async with make_client(rules.fetch) as client:
             pipeline = Pipeline(
-                replace(rules, sources=(source,)),
+                rules._replace(sources=(source,)),
                 store,
                 Fetcher(client, rules.fetch, clock),
                 sink,
@@ -170,7 +170,7 @@ async def test_an_admin_pause_survives_a_restart_until_resume(rules: Rules, tmp_
         source = Source(
             name="Wire", kind="rss", every_s=600, url=server.add("/f.xml", feed(article))
         )
-        rules = replace(rules, sources=(source,))
+        rules = rules._replace(sources=(source,))
         clock = SystemClock()
 
         def pipeline(
@@ -227,9 +227,9 @@ async def test_at_most_twice_the_allowed_requests_of_polls_run_at_once(
 ) -> None:
     """A poll holds its place from its request until its reports are written, so that when the
     writer is the slowest stage the other sources wait unfetched, not parsed in memory."""
-    rules = replace(rules, fetch=replace(rules.fetch, concurrency=1))
+    rules = rules._replace(fetch=rules.fetch._replace(concurrency=1))
     sources = [Source(name=f"S{i}", kind="rss", every_s=600, url=f"http://x/{i}") for i in range(6)]
-    rules = replace(rules, sources=tuple(sources))
+    rules = rules._replace(sources=tuple(sources))
     db = connect(tmp_path / "state.db")
     migrate(db)
     clock = SystemClock()

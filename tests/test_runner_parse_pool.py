@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +75,7 @@ def pipeline_for(
     store = Store(db, clock, rules.stories)
     sink = Sink()
     pipeline = Pipeline(
-        replace(rules, sources=tuple(sources)), store, Fetcher(client, rules.fetch, clock),
+        rules._replace(sources=tuple(sources)), store, Fetcher(client, rules.fetch, clock),
         sink, clock, parse_pool=executor,
     )  # fmt: skip
     return pipeline, store, sink

@@ -18,7 +18,7 @@ import pytest
 from storage import story_index
 from storage.db import open_state
 from storage.story_index import TermStats, idf
-from stories.events import choose
+from stories.events import choose, compatible, score
 from stories.profile import StoryProfile
 from tests.story_parts import rep
 
@@ -173,3 +173,68 @@ def test_a_bag_norm_is_kept_until_the_recount(twins: tuple[TermStats, TermStats]
         stats.count("en", VOCAB[:5])
     stats("en", VOCAB[0])  # asked past a hundredth more reports: a recount
     assert stats.bag_norm("en", bag) is None
+
+
+def test_choose_decides_as_when_every_candidate_is_scored(
+    twins: tuple[TermStats, TermStats],
+) -> None:
+    """`choose` scores a candidate fully only while its words could lift it to the threshold or
+    to the best: it joins, merges and names the nearest story as scoring every candidate (stem
+    by stem) does, and what it leaves out scores below both."""
+    fast, plain = twins
+    rng = random.Random(5)
+    people = ["khalifa_haftar", "saddam_haftar", "traore", "yevkurov", "tiani"]
+    places = ["libya", "burkina_faso", "niger", "mali", "russia"]
+    events = ["visit", "coup", "armed_attack", "withdrawal"]
+
+    def one_by_one(lang: str, stem: str) -> float:
+        return plain(lang, stem)
+
+    stories: list[StoryProfile] = []
+    left_out = joined = 0
+    for n in range(300):
+        lang = rng.choice(("en", "en", "fr", "ar"))
+        named = rng.sample(people, 2) + rng.sample(places, 2)
+        report = rep(
+            n, lang=lang, ts=600.0 * n,
+            anchors={e: "person" if e in people else "place" for e in named},
+            title=tuple(rng.sample(named, 2)), events=tuple(rng.sample(events, rng.randint(0, 2))),
+            words=" ".join(rng.sample(VOCAB[: rng.choice((40, 120))], 20)),
+            numbers=tuple(rng.sample(["12", "40", "300"], rng.randint(0, 1))),
+        )  # fmt: skip
+        for stats in twins:
+            stats.load(lang, report.terms)
+            for s in stories[-20:]:
+                for other, bag in s.terms.items():
+                    stats.load(other, bag)
+        got = choose(report, stories[-20:], fast, {}, 4.0, 48 * 3600.0)
+        everyone = sorted(
+            (score(report, s, one_by_one, {}) for s in stories[-20:] if s.n),
+            key=lambda sc: (-sc.total, sc.story_id),
+        )
+        qualified = [sc for sc in everyone if sc.total >= 4.0]
+        assert got.join == (qualified[0] if qualified else None)
+        by_id = {s.story_id: s for s in stories}
+        assert got.merge == tuple(
+            sc.story_id
+            for sc in qualified[1:]
+            if compatible(by_id[qualified[0].story_id], by_id[sc.story_id])
+        )
+        if everyone:
+            assert got.scores[0] == everyone[0]  # the nearest, when none is joined
+            scored = {sc.story_id for sc in got.scores}
+            assert set(got.scores) <= set(everyone)  # each scored as scoring them all does
+            bar = min(4.0, everyone[0].total)
+            assert all(sc.total < bar for sc in everyone if sc.story_id not in scored)
+        left_out += len(everyone) - len(got.scores)
+        joined += got.join is not None
+        story = (
+            StoryProfile(n)
+            if got.join is None
+            else next(s for s in stories if s.story_id == got.join.story_id).copy()
+        )
+        story.add(report)
+        stories = [s for s in stories if s.story_id != story.story_id] + [story]
+        for stats in twins:
+            stats.count(lang, report.terms.keys())
+    assert left_out > 0 and joined > 0  # the test saw candidates left out, and joins

@@ -6,7 +6,6 @@ topic."""
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +22,8 @@ NOON = datetime(2026, 8, 13, 12, 0, tzinfo=UTC)
 
 def with_sahel(rules: Rules) -> Rules:
     base = rules.topics["russia_military_africa"]
-    sahel = replace(base, id="sahel_security", title={"en": "Sahel security", "ar": "أمن الساحل"})
-    return replace(rules, topics={**rules.topics, "sahel_security": sahel})
+    sahel = base._replace(id="sahel_security", title={"en": "Sahel security", "ar": "أمن الساحل"})
+    return rules._replace(topics={**rules.topics, "sahel_security": sahel})
 
 
 def make(tmp_path: Path, rules: Rules) -> tuple[DeliveryService, MemoryStories, FixedClock]:

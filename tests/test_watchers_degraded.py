@@ -12,7 +12,8 @@ import pytest
 
 from config.model import Fetch, Source
 from core.clock import FixedClock
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
+from core.outcome import PollOutcome
 from delivery.render import health_lines
 from storage.db import open_state
 from storage.store import Store

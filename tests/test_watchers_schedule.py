@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from config.model import Fetch, Source
 from core.clock import FixedClock
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
+from core.outcome import PollOutcome
 from watchers.schedule import after_poll, due, pause_notice, paused_now, resumed_now
 
 T0 = datetime(2026, 8, 13, 6, 0, tzinfo=UTC)

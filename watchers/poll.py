@@ -20,9 +20,10 @@ from datetime import datetime
 from config.model import Source
 from core.clock import Clock
 from core.errors import FetchError, ParseError, SourceError
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
 from core.items import Item
 from core.log import event
+from core.outcome import PollOutcome
 from watchers import files
 from watchers.fulltext import enrich
 from watchers.http import Fetcher, Response

@@ -15,11 +15,11 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from config.model import Fetch, Source
-from core.health import PollOutcome, SourceHealth
+from core.health import SourceHealth
+from core.outcome import PollOutcome
 
 
 def interval_after_success(source: Source, outcome: PollOutcome, fetch: Fetch) -> float:
@@ -62,8 +62,7 @@ def after_poll(
     now = outcome.finished
     if outcome.ok:
         wait = jittered(interval_after_success(source, outcome, fetch), fetch, rng)
-        return replace(
-            health,
+        return health._replace(
             name=source.name,
             last_attempt=outcome.started,
             last_success=now,
@@ -79,8 +78,7 @@ def after_poll(
     failures = health.failures + 1
     paused = failures >= fetch.failures_before_pause
     wait = jittered(interval_after_failure(source, failures, outcome, fetch), fetch, rng)
-    return replace(
-        health,
+    return health._replace(
         name=source.name,
         last_attempt=outcome.started,
         status=outcome.status,
