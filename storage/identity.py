@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from storage.records import epoch
+from storage.times import epoch
 
 KEY_RANK = {"url": 0, "guid": 1, "title": 2}  # which kind of key names the item first
 TABLES = ("item_keys", "item_keys_recent")  # the folded part, then the recent part
