@@ -3,7 +3,8 @@ queries, file size.
 
     .venv/bin/python bench/bench_store.py [--items 1000000] [--ingest 3000] [--compare 1000]
         [--full-index] [--profile N] [--snapshot DIR | --reuse DIR]
-        [--cycle-feeds 1000] [--cycle-items 20] [--cycle-rounds 2] [--cycle-only]
+        [--cycle-feeds 1000] [--cycle-items 20] [--cycle-rounds 2] [--cycle-pages N]
+        [--cycle-only]
 
 (--snapshot DIR keeps a copy of the filled database; --reuse DIR starts from that copy instead
 of filling, replaying the generator: to measure a change to the code without a new fill.)
@@ -19,13 +20,18 @@ of filling, replaying the generator: to measure a change to the code without a n
    last two clustering windows (2 x 48 h) the fill writes what the live store keeps: features,
    near-duplicate keys (`cluster_keys`), each story's profile (`stories.profile.StoryProfile`
    of its members, as `storage.story_index.save` writes it: `story_profiles`, `story_keys`);
-   `term_df` counts every report's word stems (`TermStats.count`). --full-index also files 16
+   `term_df` counts every report's word stems (`TermStats.count`). The identity and clustering
+   keys go into the large part of their index (`item_keys`, `cluster_keys`), as the daily
+   prune leaves them (`storage.identity`, `storage.candidates`). --full-index also files 16
    random band keys for every older item, the index as it would be if never pruned.
 1b. First cycles (bench/store/cycle.py): --cycle-feeds polls of --cycle-items new reports through
    the pipeline's writes (runner.writes), on the filled store and on an empty one, alternated,
    written by the writer thread and, as before issue 16, on the event loop: the longest stall
    of the loop (a probe ticking every 10 ms; target < 100 ms), and the writer's time a report
-   and a COMMIT's, filled over empty (target <= 1.1x). --cycle-only stops after them.
+   and a COMMIT's, filled over empty (target <= 1.1x). --cycle-pages N then runs N more polls
+   on each store without the checkpoint thread and prints the pages a COMMIT writes, table by
+   table (bench/store/pages.py: what makes the filled store's dearer). --cycle-only stops
+   after them.
 2. Times `Store.ingest` on --ingest new reports, a mix of exact duplicates (the same article
    with tracking parameters or another GUID), near-duplicates (a recent report re-titled by
    another outlet) and new reports (the generator's: some follow up a recent event, most are
@@ -60,6 +66,7 @@ from bench.store.cycle import first_cycles
 from bench.store.fill import fill, replay, state_folder
 from bench.store.generator import Generator
 from bench.store.ingest import Probe, compare, print_ingest, profile, timed_ingest
+from bench.store.pages import pages_a_commit, print_pages
 from bench.store.vocab import DAYS, END, POLL
 from core.clock import FixedClock
 from storage.db import open_state
@@ -109,6 +116,7 @@ def main() -> int:
     parser.add_argument("--cycle-feeds", type=int, default=1000, help="0: no first cycles")
     parser.add_argument("--cycle-items", type=int, default=20)
     parser.add_argument("--cycle-rounds", type=int, default=2)
+    parser.add_argument("--cycle-pages", type=int, default=0, help="polls to count pages of")
     parser.add_argument("--cycle-only", action="store_true", help="stop after the cycles")
     args = parser.parse_args()
 
@@ -160,6 +168,15 @@ def main() -> int:
                     )
                 finally:
                     empty.close()
+                if args.cycle_pages:
+                    store.close()
+                    pages = [
+                        pages_a_commit(Path(where), at, gen, args.cycle_pages, args.cycle_items, 9)
+                        for where, at in ((folder, clock), (spare, empty.clock))
+                    ]
+                    print(f"pages a COMMIT over {pages[0][1]} and {pages[1][1]} commits:")
+                    print_pages(pages[0][0], pages[1][0])
+                    store = Store(open_state(str(folder)), clock)
         if args.cycle_only:
             store.close()
             return 0

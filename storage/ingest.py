@@ -2,14 +2,14 @@
 again by canonical URL, GUID or recent title is the same item, updated in place when its title
 or text changed), the item's row, keys, topic verdicts and full-text row, its story
 (`storage.story_join`), and what delivery is owed for it (`fanout`). `Store.ingest` and
-`Store.ingest_many` call `ingest_one`; `known` is also the store's `seen` test.
+`Store.ingest_many` call `ingest_one`. The identity index is `storage.identity`'s.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
 
@@ -21,7 +21,8 @@ from core.log import LOGGER, event
 from core.story import StoryView
 from matching.result import MatchResult
 from storage import queries, story_index, story_writes
-from storage.candidates import file_cluster_keys
+from storage.candidates import file_cluster_keys, unfile_cluster_keys
+from storage.identity import file_keys, known
 from storage.prepare import Identity, Prepared, ReportRows, identity_of, rows, rows_of
 from storage.records import IngestResult, epoch, iso
 from storage.rows import CONTENT_COLUMNS, all_keys, explanations, new_story_view
@@ -29,7 +30,6 @@ from storage.story_index import Memory
 from storage.story_join import file_report
 from stories.cluster import Features
 
-_KEY_RANK = {"url": 0, "guid": 1, "title": 2}
 _INSERT_ITEM = (
     "INSERT INTO items(source, url, canonical_url, guid, first_seen, last_seen,"
     f" {', '.join(CONTENT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(CONTENT_COLUMNS)))})"
@@ -82,41 +82,6 @@ def ingest_one(
     return IngestResult(item_id, is_new, updated, story_id, story_is_new, new_topics, reason, view)
 
 
-def known(
-    conn: sqlite3.Connection, keys: Sequence[tuple[int, str]], now: datetime, window_hours: float
-) -> tuple[int, str] | None:
-    """The stored item one of `keys` names (URL before GUID before title), with the kind."""
-    if not keys:
-        return None
-    marks = ",".join("?" * len(keys))
-    rows = conn.execute(
-        f"SELECT key, item_id, kind, ts FROM item_keys WHERE key IN ({marks})",
-        [k for k, _ in keys],
-    ).fetchall()
-    oldest_title = epoch(now) - window_hours * 3600
-    usable = [r for r in rows if r[2] != "title" or r[3] >= oldest_title]
-    if not usable:
-        return None
-    best = min(usable, key=lambda r: _KEY_RANK.get(r[2], 9))
-    return best[1], best[2]
-
-
-def _file_keys(
-    conn: sqlite3.Connection,
-    item_id: int,
-    keys: Sequence[tuple[int, str]],
-    now: datetime,
-) -> None:
-    """File `keys` for `item_id`: URL/GUID keys of another item stay; title keys move here."""
-    ts = int(epoch(now))
-    conn.executemany(
-        "INSERT INTO item_keys(key, item_id, kind, ts) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(key) DO UPDATE SET item_id = excluded.item_id, ts = excluded.ts"
-        " WHERE excluded.kind = 'title'",
-        [(key, item_id, kind, ts) for key, kind in keys],
-    )
-
-
 def _write_features(conn: sqlite3.Connection, item_id: int, r: ReportRows, now: datetime) -> None:
     """The item's clustering features, kept while it is in the window (storage.retention)."""
     conn.execute(
@@ -160,7 +125,7 @@ def _insert_new(
     )
     item_id = cur.lastrowid
     assert item_id is not None  # an INSERT always sets it
-    _file_keys(conn, item_id, ident.keys, now)
+    file_keys(conn, item_id, ident.keys, now)
     _write_features(conn, item_id, r, now)
     _write_match(conn, item_id, r, match, again=False)
     filed = file_report(conn, item_id, item, match, r.feats, r.lsh, settings, memory, within, now_s)
@@ -201,7 +166,7 @@ def _seen_again(
     if row is None:
         raise StoreError(f"item {item_id} has no story")
     old_hash, old_features, story_id, rep = row
-    _file_keys(conn, item_id, ident.keys, now)
+    file_keys(conn, item_id, ident.keys, now)
     if old_hash == ident.digest:
         conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (now_s, item_id))
         return False, story_id, ()
@@ -212,10 +177,7 @@ def _seen_again(
     _write_match(conn, item_id, r, match, again=True)
     # Re-file the near-duplicate keys under the new text (the story's profile keeps what
     # the report first said).
-    conn.executemany(
-        "DELETE FROM cluster_keys WHERE key = ? AND item_id = ?",
-        [(k, item_id) for k in all_keys(old)],
-    )
+    unfile_cluster_keys(conn, item_id, all_keys(old))
     file_cluster_keys(conn, item_id, r.lsh, old.ts)
     if rep == item_id:
         conn.execute(

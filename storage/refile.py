@@ -1,7 +1,7 @@
 """One-off tasks the store runs when it opens, queued by migrations in `store_tasks`:
-re-filing the near-duplicate index (`cluster_keys`) from the stored features after the way its
-keys are computed changed (migration 0003), and building the profiles of recent stories when
-event clustering came (migration 0005).
+re-filing the near-duplicate index (`storage.candidates`) from the stored features after the
+way its keys are computed changed (migration 0003), and building the profiles of recent
+stories when event clustering came (migration 0005).
 
 Each task runs in one transaction with the removal of its row, so a crash part-way leaves it
 queued and it runs again, whole, at the next start.
@@ -13,8 +13,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from core.log import event
-from storage import story_index
-from storage.candidates import file_cluster_keys
+from storage import candidates, story_index
 from storage.records import iso
 from storage.rows import all_keys
 from stories.cluster import Features
@@ -36,7 +35,8 @@ def refile_cluster_keys(conn: sqlite3.Connection, now: datetime, window_hours: f
     """Empty the clustering index and file every report first seen in the last two clustering
     windows under its keys as computed now; returns the reports filed. The caller holds the
     transaction."""
-    conn.execute("DELETE FROM cluster_keys")
+    for table in candidates.TABLES:
+        conn.execute(f"DELETE FROM {table}")
     since = iso(now - timedelta(hours=2 * window_hours))
     rows = conn.execute(
         "SELECT i.id, si.story_id, f.features FROM items i"
@@ -47,8 +47,9 @@ def refile_cluster_keys(conn: sqlite3.Connection, now: datetime, window_hours: f
     count = 0
     for item_id, story_id, text in rows:
         feats = Features.from_json(item_id, story_id, text)
-        file_cluster_keys(conn, item_id, all_keys(feats), feats.ts)
+        candidates.file_cluster_keys(conn, item_id, all_keys(feats), feats.ts)
         count += 1
+    candidates.fold_recent(conn)
     conn.execute("DELETE FROM store_tasks WHERE name = ?", (REFILE,))
     event("refile", "storage", items=count)
     return count

@@ -14,6 +14,7 @@ from storage.records import epoch, iso
 # column named (a story whose latest member is that old can receive no more members).
 WINDOW_TABLES = {
     "cluster_keys": "ts",
+    "cluster_keys_recent": "ts",
     "story_keys": "ts",
     "story_profiles": "last_ts",
     "item_features": "ts",

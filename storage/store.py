@@ -37,10 +37,11 @@ from core.health import SourceHealth
 from core.items import Item
 from core.story import StoryNews, StoryView
 from matching.result import MatchResult
-from storage import health, queries, refile, retention
+from storage import candidates, health, identity, queries, refile, retention
 from storage.checkpoint import Checkpointer
 from storage.connect import open_reader
-from storage.ingest import ingest_one, known
+from storage.identity import known
+from storage.ingest import ingest_one
 from storage.prepare import Prepared
 from storage.records import IngestResult, SearchHit, StoredItem
 from storage.rows import identity_keys
@@ -242,9 +243,14 @@ class Store:
     def prune(self, now: datetime, retention_days: float) -> int:
         """Delete items last seen more than `retention_days` before `now`, with their matches,
         keys and full-text rows, and clustering keys older than twice the window; keep stories
-        a delivery record references (see storage.retention). Returns the items deleted."""
+        a delivery record references (see storage.retention). Then fold the identity and
+        clustering keys filed since into the large part of their index (`storage.identity`,
+        `storage.candidates`). Returns the items deleted."""
         with self.transaction() as conn:
-            return retention.prune(conn, now, retention_days, self.settings.window_hours)
+            deleted = retention.prune(conn, now, retention_days, self.settings.window_hours)
+            identity.fold_recent(conn)
+            candidates.fold_recent(conn)
+            return deleted
 
 
 def _database_file(conn: sqlite3.Connection) -> Path | None:

@@ -395,7 +395,8 @@ def test_a_clustering_index_filed_by_an_older_hash_is_refiled_on_open(
     stored = store.ingest(first, nothing(first), {})
     # as an older version left it: keys nobody computes any more, and the task the migration
     # queues on upgrade
-    store.conn.execute("UPDATE cluster_keys SET key = -key - 1")
+    for table in ("cluster_keys", "cluster_keys_recent"):
+        store.conn.execute(f"UPDATE {table} SET key = -key - 1")
     store.conn.execute("INSERT INTO store_tasks(name) VALUES ('refile_cluster_keys')")
     store.close()
 

@@ -99,7 +99,7 @@ def test_merge_suffixes_of_reasons_become_rows_of_merges(
     for item, reason in OLD_REASONS.items():
         _report(conn, item, 4 if item != 6 else 6, reason, item)
 
-    assert migrate(connect(tmp_path / "old.db")) == ["0013_story_merges"]
+    assert "0013_story_merges" in migrate(connect(tmp_path / "old.db"))
 
     # one row a merge, in the order they happened, each at its report's joining
     rows = conn.execute("SELECT id, story_id, into_id, by_item, ts FROM story_merges").fetchall()
