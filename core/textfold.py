@@ -1,12 +1,13 @@
 """What the normaliser does to each character: the folding rules (`fold_char`), the table they
 make for `str.translate`, and the character classes that tell where a text's words lie.
 
-The table covers the Basic Multilingual Plane. Computing it takes about 60 ms, too much for a
-command's start-up, so it is kept as ranges in the generated module `core.textfold_data` and
-rebuilt from them in about 2 ms; they are used only when they were generated from these rules
-for this Python's Unicode version (`python -m core.textfold` writes them anew; a test checks
-they are current). The table is a list indexed by code point: `str.translate` looks a list up
-without raising KeyError for every character that stays as it is, twice as fast as a dict.
+The table covers the Basic Multilingual Plane. Computing it takes about 60 ms, and the word
+classes from it about 45 ms more, too much for a command's start-up, so both are kept in the
+generated module `core.textfold_data` (the table as ranges, rebuilt in about 2 ms); they are
+used only when they were generated from these rules for this Python's Unicode version
+(`python -m core.textfold` writes them anew; a test checks they are current). The table is a
+list indexed by code point: `str.translate` looks a list up without raising KeyError for every
+character that stays as it is, twice as fast as a dict.
 """
 
 from __future__ import annotations
@@ -98,13 +99,13 @@ def make_table(ranges: Ranges) -> Table:
 TABLE = make_table(_stored_ranges() or compute_ranges())
 
 
-@cache
-def word_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """Regular expressions over the characters of an original text: (a run of characters
-    not folded to a space, which makes one normalised word unless every one of them is
-    deleted; such a run of deleted characters only; a character whose folding both splits and
-    keeps letters, such as ½ -> "1 2", or one beyond the table, after which runs no longer say
-    where the words are). Built on first use from every character's folding (~70 ms)."""
+Classes = tuple[str, str, str]
+
+
+def compute_classes() -> Classes:
+    """The bodies of three regular-expression character classes over original text, from
+    every character's folding: those folded to a space, those deleted, and those whose folding
+    both splits and keeps letters, such as ½ -> "1 2" (see `word_classes`)."""
     gone: list[int] = []
     spaces: list[int] = []
     mixed: list[int] = []
@@ -118,12 +119,31 @@ def word_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
             spaces.append(cp)
         elif len(out.split()) != 1 or out != out.strip():
             mixed.append(cp)
-    space_class = _char_class(spaces)
+    return _char_class(spaces), _char_class(gone), _char_class(mixed)
+
+
+@cache
+def word_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Regular expressions over the characters of an original text: (a run of characters
+    not folded to a space, which makes one normalised word unless every one of them is
+    deleted; such a run of deleted characters only; a character whose folding both splits and
+    keeps letters, or one beyond the table, after which runs no longer say where the words
+    are). Built on first use from the generated classes (`compute_classes` takes ~45 ms)."""
+    spaces, gone, mixed = _stored_classes() or compute_classes()
     return (
-        re.compile(f"[^{space_class}]+"),
-        re.compile(f"[{_char_class(gone)}]+"),
-        re.compile(f"[{_char_class(mixed)}\U00010000-\U0010ffff]"),
+        re.compile(f"[^{spaces}]+"),
+        re.compile(f"[{gone}]+"),
+        re.compile(f"[{mixed}\U00010000-\U0010ffff]"),
     )
+
+
+def _stored_classes() -> Classes | None:
+    """The generated classes, when they were made for this Python's Unicode version."""
+    from core import textfold_data
+
+    if unicodedata.unidata_version != textfold_data.UNICODE:
+        return None
+    return textfold_data.CLASSES
 
 
 def _char_class(points: list[int]) -> str:
@@ -158,7 +178,10 @@ def write_data(path: str) -> None:
             lines.append(line)
             line = "   "
         line += entry
-    lines += [line, ")", "# fmt: on", ""]
+    lines += [line, ")", "# character classes: folded to a space, deleted, mixed"]
+    lines += ["CLASSES: tuple[str, str, str] = ("]
+    lines += [f"    {body!r}," for body in compute_classes()]
+    lines += [")", "# fmt: on", ""]
     with open(path, "w", encoding="utf-8") as out:
         out.write("\n".join(lines))
 

@@ -52,6 +52,7 @@ def test_the_generated_fold_table_is_current() -> None:
     assert unicodedata.unidata_version == textfold_data.UNICODE
     assert textfold.compute_ranges() == textfold_data.RANGES
     assert textfold.make_table(textfold.compute_ranges()) == textfold.TABLE
+    assert textfold.compute_classes() == textfold_data.CLASSES
 
 
 @pytest.mark.parametrize(
