@@ -21,8 +21,9 @@ from core.clock import FixedClock
 from matching.engine import Matcher
 from storage.db import open_state
 from storage.reassign import reassign, set_reasons
-from storage.records import StoredItem, iso
+from storage.records import StoredItem
 from storage.store import Store
+from storage.times import iso
 
 
 @dataclass(frozen=True)

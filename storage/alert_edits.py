@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.records import iso, parse_iso
+from storage.times import iso, parse_iso
 from storage.transactions import transaction
 
 

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.records import iso
+from storage.times import iso
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.records import parse_iso
+from storage.times import parse_iso
 
 SUB_COLS = (
     "chat_id, chat_type, title, thread_id, active, topics, mode, daily_at, quiet_start,"

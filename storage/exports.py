@@ -17,7 +17,7 @@ from typing import Any
 
 from core.story import StoryItemView, StoryView
 from storage.queries import MAX_VIEW_ITEMS, view_of
-from storage.records import iso, parse_iso
+from storage.times import iso, parse_iso
 
 _EXPORT = """
 SELECT s.id, s.title, s.url, s.source, s.lang, s.published, s.first_seen, s.last_seen,

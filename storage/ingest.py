@@ -24,10 +24,11 @@ from storage import queries, story_index, story_writes
 from storage.candidates import file_cluster_keys, unfile_cluster_keys
 from storage.identity import file_keys, known
 from storage.prepare import Identity, Prepared, ReportRows, identity_of, rows, rows_of
-from storage.records import IngestResult, epoch, iso
+from storage.records import IngestResult
 from storage.rows import CONTENT_COLUMNS, all_keys, explanations, new_story_view
 from storage.story_index import Memory
 from storage.story_join import file_report
+from storage.times import epoch, iso
 from stories.cluster import Features
 
 _INSERT_ITEM = (

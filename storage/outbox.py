@@ -17,7 +17,7 @@ from typing import Any
 
 from core.errors import StoreError
 from storage.delivery_records import OUT_COLS, OutboxRow, Part, read_outbox_row
-from storage.records import iso, parse_iso
+from storage.times import iso, parse_iso
 from storage.transactions import transaction
 
 

@@ -24,7 +24,6 @@ from datetime import datetime
 from core.items import Item
 from core.text import normalize
 from matching.result import MatchResult
-from storage.records import epoch
 from storage.rows import (
     CONTENT_COLUMNS,
     content_hash,
@@ -32,6 +31,7 @@ from storage.rows import (
     identity_keys,
     item_canonical,
 )
+from storage.times import epoch
 from stories.cluster import Features, build_features, lsh_keys
 
 _HASH_AT = CONTENT_COLUMNS.index("content_hash")

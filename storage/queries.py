@@ -18,8 +18,9 @@ from core.story import SUMMARY_KEPT, StoryItemView, StoryView
 from storage import merges
 from storage.fts import fts_query
 from storage.fts import parse as parse_query
-from storage.records import SearchHit, StoredItem, StoryMember, iso, parse_iso
+from storage.records import SearchHit, StoredItem, StoryMember
 from storage.snippets import snippet
+from storage.times import iso, parse_iso
 
 _STORY = (
     "SELECT id, rep_item_id, title, url, source, lang, published, first_seen, last_seen,"

@@ -1,8 +1,5 @@
-"""What the store hands back (IngestResult, SearchHit, StoredItem).
-
-How it writes times is storage.times', re-exported here: most of the store's modules import
-them with these records.
-"""
+"""What the store hands back (IngestResult, SearchHit, StoredItem); how it writes times is
+storage.times'."""
 
 from __future__ import annotations
 
@@ -15,10 +12,6 @@ from functools import cached_property
 from core.errors import StoreError
 from core.items import Item
 from core.story import StoryView
-from storage.times import epoch as epoch
-from storage.times import iso as iso
-from storage.times import iso_or_none as iso_or_none
-from storage.times import parse_iso as parse_iso
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from core.log import event
 from storage import candidates, story_index
-from storage.records import iso
 from storage.rows import all_keys
+from storage.times import iso
 from stories.cluster import Features
 from stories.profile import Report, StoryProfile
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage import merges
-from storage.records import epoch, iso
+from storage.times import epoch, iso
 
 # What a report costs only while it is in the clustering window: the clustering index and the
 # reports' features. Rows older than twice the window go, by the time (POSIX seconds) in the

@@ -12,7 +12,7 @@ from core.items import Item
 from core.story import SUMMARY_KEPT, StoryItemView, StoryView
 from core.text import normalize
 from matching.result import MatchResult
-from storage.records import iso, iso_or_none, parse_iso
+from storage.times import iso, iso_or_none, parse_iso
 from stories.canonical import canonical_url
 from stories.cluster import Features, lsh_keys
 from stories.fingerprint import key64, title_fingerprint

@@ -18,8 +18,8 @@ from core.items import Item
 from matching.result import MatchResult
 from storage import story_index, story_writes
 from storage.candidates import candidates, file_cluster_keys
-from storage.records import epoch
 from storage.story_index import Memory, TermStats
+from storage.times import epoch
 from stories.cluster import Decision, Features, decide
 from stories.events import Choice, choose
 from stories.profile import Report, StoryProfile

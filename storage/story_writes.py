@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from core.errors import StoreError
 from core.items import Item
 from matching.result import MatchResult
-from storage.records import iso_or_none
+from storage.times import iso_or_none
 
 
 def new_story(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.delivery_records import SUB_COLS, Subscriber, read_subscriber
-from storage.records import iso
+from storage.times import iso
 from storage.transactions import transaction
 
 _UNSET: Any = object()

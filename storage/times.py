@@ -2,8 +2,8 @@
 one format everywhere so that text comparison is time comparison; index tables use POSIX
 seconds (`epoch`).
 
-Apart from storage.records (which re-exports these for the modules that import them with the
-records), so that `sources`, which reads health rows, starts without the records' dataclasses.
+Apart from storage.records, so that a module that writes times (`sources` reads health rows)
+imports none of the records' dataclasses.
 """
 
 from __future__ import annotations

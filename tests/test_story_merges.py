@@ -14,7 +14,7 @@ import pytest
 import bot
 from storage import merges, queries, retention
 from storage.db import open_state
-from storage.records import iso
+from storage.times import iso
 
 T0 = datetime(2026, 8, 13, 4, 0, tzinfo=UTC)
 
