@@ -96,11 +96,8 @@ class TermStats:
             if kept is None or kept[0]() is not b:
                 fresh.append(b)
         self.load(lang, set(stems).union(*fresh))
-        seen = self._bags.setdefault(lang, {})
-        if len(seen) > MAX_BAGS:
-            seen.clear()
         for b in fresh:
-            seen[id(b)] = (weakref.ref(b), -1, 0.0)
+            self._remember(lang, b, -1, 0.0)
 
     def bag_norm(self, lang: str, bag: Counter[str]) -> float | None:
         """The norm `keep_norm` kept for `bag` since the last recount, or None."""
@@ -112,10 +109,14 @@ class TermStats:
     def keep_norm(self, lang: str, bag: Counter[str], norm: float) -> None:
         """Keep the norm of `bag` (a story's, never changed once shared; every stem of it
         settled) until the next recount; it counts as read by `load_bags` too."""
+        self._remember(lang, bag, self.resets, norm)
+
+    def _remember(self, lang: str, bag: Counter[str], resets: int, norm: float) -> None:
+        """Hold `bag` weakly with its norm as of `resets` (-1: none yet), MAX_BAGS at most."""
         seen = self._bags.setdefault(lang, {})
         if len(seen) > MAX_BAGS:
             seen.clear()
-        seen[id(bag)] = (weakref.ref(bag), self.resets, norm)
+        seen[id(bag)] = (weakref.ref(bag), resets, norm)
 
     def __call__(self, lang: str, stem: str) -> float:
         """The smoothed inverse document frequency of `stem` among `lang` reports (as of the
