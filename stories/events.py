@@ -303,11 +303,10 @@ def choose(
     # Asking the ceilings asks the rarities a recount may be due for, as scoring them in this
     # order would; once recounted, the order they are scored in changes no answer.
     most = [_most(d, r, idf, words) for d in drafts]
-    floor = min(threshold, max((d.least for d in drafts), default=threshold)) - ROUNDING
     scores = []
     top = -math.inf
     for m, d in sorted(zip(most, drafts, strict=True), key=lambda md: -md[0]):
-        if m < floor or m < min(threshold, top) - ROUNDING:
+        if m < min(threshold, top) - ROUNDING:
             break
         sc = _finish(d, r, idf, words)
         scores.append(sc)
